@@ -1,0 +1,3 @@
+from docanalyzer.cli import main
+
+main()

@@ -1,0 +1,174 @@
+"""The command line: each command is a thin wrapper over one library call.
+
+Heavy libraries are imported inside the commands that need them, so that
+``docanalyzer --help`` and a small ``parse`` start quickly.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from enum import Enum
+from pathlib import Path
+
+import typer
+
+from docanalyzer.errors import DocanalyzerError
+
+app = typer.Typer(
+    help="Read Chinese inspection rectification documents into a cited ledger of items.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+class ParseFormat(str, Enum):
+    text = "text"
+    json = "json"
+
+
+class ExtractFormat(str, Enum):
+    json = "json"
+    jsonl = "jsonl"
+    csv = "csv"
+    xlsx = "xlsx"
+
+
+def fail(message: str) -> None:
+    typer.echo(message, err=True)
+
+
+@app.command()
+def parse(
+    files: list[Path] = typer.Argument(..., help="PDF, Word (.docx, .doc) or text files."),
+    format: ParseFormat = typer.Option(ParseFormat.text, "--format", "-f", help="text or json (the document model)."),
+) -> None:
+    """Read files into the document model: text, blocks with offsets, pages, headings, metadata."""
+    from docanalyzer.readers import read
+
+    failed = False
+    results = []
+    for path in files:
+        try:
+            doc = read(path)
+        except DocanalyzerError as e:
+            fail(e.message)
+            failed = True
+            continue
+        results.append(doc)
+        if format is ParseFormat.text:
+            typer.echo(render_text(doc))
+    if format is ParseFormat.json:
+        data = [d.to_dict() for d in results]
+        typer.echo(json.dumps(data[0] if len(files) == 1 and data else data, ensure_ascii=False, indent=1))
+    raise typer.Exit(1 if failed else 0)
+
+
+def render_text(doc) -> str:
+    head = f"# {doc.file}  ({doc.format}, {doc.pages or '-'} pages, type {doc.doc_type})"
+    meta = f"# title: {doc.title or '-'} | issuer: {doc.issuer or '-'} | date: {doc.date or '-'}"
+    lines = [head, meta]
+    for i, b in enumerate(doc.blocks):
+        where = f"p{b.page}" if b.page else "  "
+        tag = {"heading": f"H{b.level}", "table_row": "TR"}.get(b.kind, "  ")
+        lines.append(f"{i:>4} {where:>4} {tag:<3} {b.text}")
+    return "\n".join(lines)
+
+
+@app.command()
+def extract(
+    files: list[Path] = typer.Argument(..., help="PDF, Word (.docx, .doc) or text files."),
+    format: ExtractFormat = typer.Option(ExtractFormat.json, "--format", "-f", help="json, jsonl, csv or xlsx."),
+    out: Path | None = typer.Option(None, "--out", "-o", help="Write here instead of standard output (xlsx needs it)."),
+) -> None:
+    """Extract candidate rectification items, classified and cited, as ITEMS.md defines them."""
+    if format is ExtractFormat.xlsx and out is None:
+        fail("[E001] --format xlsx writes a workbook and needs --out FILE.xlsx.")
+        raise typer.Exit(2)
+    from docanalyzer import export
+    from docanalyzer.pipeline import analyze_many
+
+    result = analyze_many(files)
+    for doc in result["documents"]:
+        if doc.get("error"):
+            fail(doc["error"])
+    try:
+        export.write(result, format.value, out)
+    except DocanalyzerError as e:
+        fail(e.message)
+        raise typer.Exit(1) from e
+    raise typer.Exit(1 if any(d.get("error") for d in result["documents"]) else 0)
+
+
+@app.command()
+def classify(
+    text: str = typer.Argument(..., help="A passage to classify, or - for one passage per line on standard input."),
+    format: ParseFormat = typer.Option(ParseFormat.text, "--format", "-f", help="text or json."),
+) -> None:
+    """Rank the taxonomy's categories for a passage, with scores and the terms that drove them."""
+    from docanalyzer.classify.model import load_classifier
+
+    passages = [line.strip() for line in sys.stdin] if text == "-" else [text]
+    passages = [p for p in passages if p]
+    try:
+        classifier = load_classifier()
+        results = classifier.explain_many(passages)
+    except DocanalyzerError as e:
+        fail(e.message)
+        raise typer.Exit(1) from e
+    if format is ParseFormat.json:
+        typer.echo(json.dumps(results, ensure_ascii=False, indent=1))
+        return
+    for r in results:
+        ranked = "  ".join(f"{c['key']} {c['score']:.2f}" for c in r["categories"])
+        typer.echo(f"{r['category']}\t{ranked}\t{'、'.join(r['reasons'])}\t{r['text'][:40]}")
+
+
+@app.command()
+def train(
+    seed: int = typer.Option(0, help="Random seed; the same seed and corpus give the same model."),
+) -> None:
+    """Train the category classifier on corpora/ and write it with its model card."""
+    from docanalyzer.classify.training import train_and_save
+
+    try:
+        card = train_and_save(seed=seed)
+    except DocanalyzerError as e:
+        fail(e.message)
+        raise typer.Exit(1) from e
+    typer.echo(json.dumps(card, ensure_ascii=False, indent=1))
+
+
+@app.command()
+def evaluate(
+    folds: int = typer.Option(5, help="Cross-validation folds, grouped by source document."),
+    seed: int = typer.Option(0, help="Random seed."),
+) -> None:
+    """Cross-validate the classifier grouped by source document and print its metrics."""
+    from docanalyzer.classify.training import evaluate as run_evaluate
+    from docanalyzer.classify.training import format_report
+
+    try:
+        report = run_evaluate(folds=folds, seed=seed)
+    except DocanalyzerError as e:
+        fail(e.message)
+        raise typer.Exit(1) from e
+    typer.echo(format_report(report))
+
+
+@app.command("config")
+def show_config() -> None:
+    """List every setting with its current value and where it came from."""
+    from docanalyzer import config
+
+    for setting, value, source in config.current():
+        typer.echo(f"{setting.name} = {value!r}  [{source}; {setting.env}]\n    {setting.help}")
+
+
+def main() -> None:
+    try:
+        app()
+    except DocanalyzerError as e:  # anything a command did not catch still gets one clear line
+        fail(e.message)
+        sys.exit(1)

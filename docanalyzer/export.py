@@ -1,0 +1,101 @@
+"""Writing extracted items: JSON, JSONL, CSV, and the XLSX ledger (整改台账) for people."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+from pathlib import Path
+
+# (field path, Chinese header, column width) — the ledger's columns, shared by CSV and XLSX.
+COLUMNS = (
+    ("id", "编号", 20),
+    ("citation.file", "来源文件", 28),
+    ("kind", "类型", 8),
+    ("category", "问题类别", 20),
+    ("text", "内容", 60),
+    ("measures", "整改措施", 44),
+    ("responsible_unit", "责任单位", 20),
+    ("deadline", "完成时限", 14),
+    ("citation.page", "页码", 6),
+    ("citation.paragraph", "段落", 6),
+    ("citation.char_start", "起始位置", 9),
+    ("citation.char_end", "结束位置", 9),
+    ("citation.quote", "原文引用", 60),
+    ("citation.sha256", "文件哈希", 20),
+)
+KIND_NAMES = {"problem": "问题", "requirement": "要求", "measure": "措施"}
+
+
+def field_value(item: dict, path: str):
+    value = item
+    for part in path.split("."):
+        value = (value or {}).get(part)
+    return value
+
+
+def rows(items: list[dict], human: bool = False) -> list[list]:
+    from docanalyzer.classify.taxonomy import load_taxonomy
+
+    names = load_taxonomy().name_of if human else (lambda k: k)
+    out = []
+    for item in items:
+        row = []
+        for path, _, _ in COLUMNS:
+            value = field_value(item, path)
+            if human and path == "kind":
+                value = KIND_NAMES.get(value, value)
+            elif human and path == "category" and value:
+                value = names(value)
+            row.append(value)
+        out.append(row)
+    return out
+
+
+def to_csv(items: list[dict]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([path for path, _, _ in COLUMNS])
+    writer.writerows(rows(items))
+    return buffer.getvalue()
+
+
+def write_xlsx(items: list[dict], path: Path) -> None:
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "整改台账"
+    sheet.append([header for _, header, _ in COLUMNS])
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for row in rows(items, human=True):
+        sheet.append(row)
+    for i, (_, _, width) in enumerate(COLUMNS, start=1):
+        sheet.column_dimensions[get_column_letter(i)].width = width
+    for row in sheet.iter_rows(min_row=2):
+        for cell in row:
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+    sheet.freeze_panes = "A2"
+    sheet.auto_filter.ref = sheet.dimensions
+    book.save(path)
+
+
+def write(result: dict, fmt: str, out: Path | None) -> None:
+    """Write the extraction result in ``fmt`` to ``out`` (or standard output)."""
+    if fmt == "xlsx":
+        write_xlsx(result["items"], out)
+        return
+    if fmt == "json":
+        text = json.dumps(result, ensure_ascii=False, indent=1) + "\n"
+    elif fmt == "jsonl":
+        text = "".join(json.dumps(i, ensure_ascii=False) + "\n" for i in result["items"])
+    else:
+        text = to_csv(result["items"])
+    if out is None:
+        sys.stdout.write(text)
+    else:
+        Path(out).write_text(text, encoding="utf-8-sig" if fmt == "csv" else "utf-8")

@@ -1,0 +1,350 @@
+"""Candidate rectification items, each cited to its exact source text.
+
+The detector reads the document's structure: sections by heading, plan
+tables by their header row, numbered problem points, directive sentences
+(``…要…``) and steps reported as taken. It yields spans of ``doc.text``;
+quotes are always ``doc.text[start:end]``, with numbering, lead-ins
+(``会议强调，``, ``整改情况：``) and trailing status marks left out.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+
+from docanalyzer.extract.fields import (
+    DIRECTIVE,
+    WORDS,
+    deadline_from_cell,
+    deadline_from_text,
+    unit_of_directive,
+)
+from docanalyzer.model import Block, Citation, Document, Item
+from docanalyzer.text.structure import DATE, NUMBERING
+
+# Sections whose text describes rather than directs or reports: no items there.
+SKIP_SECTION = re.compile(
+    r"总体情况|基本情况|工作目标|目标任务|指导思想|总体要求|基本原则|工作机构|组织机构|下一步|工作打算|"
+    r"巡察(?:工作)?基本情况|巡视(?:工作)?基本情况|主要成效|取得的成效|工作成效|整改成效"
+)
+REQUIREMENT_SECTION = re.compile(r"整改意见|意见建议|整改建议|工作要求|整改要求|有关要求|保障措施|组织保障|几点要求")
+LEAD_IN = re.compile(
+    r"^(?:会议|会上|会议上|[^，。；：]{0,24}?(?:在讲话中|在会上|讲话时|同志|书记|主任|组长))?"
+    r"(?:强调|要求|指出|提出|认为|明确|号召|决定|部署|希望)[，,：:]"
+    r"|^(?:整改情况|整改进展|整改措施|整改结果|完成情况|落实情况|进展情况)[：:]"
+)
+ASSESSMENT_LEAD = re.compile(r"^(?:会议|会上)?(?:指出|认为|充分肯定|肯定了|听取了)")
+CLAUSE_MARK = re.compile(r"(?:^|(?<=[，,；;：:。]))\s*(?:[一二三四五六七八九十]+是|第[一二三四五六七八九十]+，)")
+TRAILING_MARK = re.compile(r"[（(](?P<mark>[^（）()]{2,8})[）)]\s*$")
+NOT_ITEM_LINE = re.compile(r"^(?:联系电话|电话|联系人|邮箱|电子邮箱|邮政信箱|通讯地址|地址|附件|主送|抄送|印发|来信|传真)")
+PROBLEM_MARK = re.compile(
+    r"不够|不到位|不力|不严|不足|不强|不高|不深|不实|不规范|不健全|不完善|不及时|不精准|不平衡|不明显|"
+    r"偏松|偏软|偏弱|偏少|薄弱|缺失|缺乏|欠缺|存在|未按|未能|未经|未落实|未建立|未执行|没有|滞后|流于形式|"
+    r"淡化|弱化|虚化|违规|违反|漏洞|隐患|不当|失职|走过场|打折扣|搞变通"
+)
+MEASURE_MARK = re.compile(
+    r"已|完成|建立|健全|制定|出台|修订|印发|开展|召开|组织|清退|追缴|收回|退还|约谈|谈话|查处|立案|处分|"
+    r"诫勉|问责|通报|纠正|签订|移送|轮岗|培训|排查|核查|评查|督导|实现|新增|累计|举办|整改|处置|办结|挽回|补缴|"
+    r"调整|撤销|清理|上线|投入|推行|实行|落实"
+)
+FUTURE = re.compile(r"^(?:下一步|下步|今后|我们将|将|拟|计划|争取|力争|继续)|将(?:继续|进一步|持续)")
+SENTENCE = re.compile(r"[^。！？!?]*[。！？!?]+[”’」』）)]?|[^。！？!?]+$")
+
+# Plan-table columns, by header words; the first match wins.
+COLUMNS = {
+    "problem": re.compile(r"问题(?:表现|描述|内容|清单)?$|存在(?:的)?问题|主要问题|反馈问题|问题具体表现"),
+    "measures": re.compile(r"整改(?:措施|举措|任务|目标)|^措施$|工作措施"),
+    "unit": re.compile(r"^(?:牵头|责任|主责)(?:单位|部门|处室)|^责任主体|^牵头领导?单位"),
+    "deadline": re.compile(r"时限|完成时间|整改期限|完成期限|时间节点|^时间$"),
+}
+
+
+@dataclass
+class Span:
+    kind: str
+    start: int
+    end: int
+    block: int
+    unit: str | None = None
+    deadline: str | None = None
+    measures: str | None = None
+    heading: str | None = None
+
+
+def trim(text: str, start: int, end: int) -> tuple[int, int]:
+    """Narrow [start, end) past white space, numbering, lead-ins and a trailing separator."""
+    while start < end and text[start].isspace():
+        start += 1
+    changed = True
+    while changed:
+        changed = False
+        piece = text[start:end]
+        for pattern, _ in NUMBERING:
+            m = pattern.match(piece)
+            if m:
+                start += m.end()
+                changed = True
+                break
+        else:
+            m = LEAD_IN.match(piece)
+            if m:
+                start += m.end()
+                changed = True
+        while start < end and text[start] in " \u3000，,、":
+            start += 1
+    while end > start and text[end - 1] in " \u3000；;，,、：:":
+        end -= 1
+    return start, end
+
+
+def sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    return [(start + m.start(), start + m.end()) for m in SENTENCE.finditer(text[start:end]) if m.group().strip()]
+
+
+def clauses(text: str, start: int, end: int) -> list[tuple[int, int]] | None:
+    """The clauses of a ``一是…二是…`` list inside [start, end), or None when there is none."""
+    marks = [m for m in CLAUSE_MARK.finditer(text, start, end)]
+    if len(marks) < 2:
+        return None
+    spans = []
+    for i, m in enumerate(marks):
+        stop = marks[i + 1].start() if i + 1 < len(marks) else end
+        spans.append((m.start(), stop))
+    return spans
+
+
+def status_mark(text: str, start: int, end: int) -> tuple[int, str | None]:
+    """A trailing ``（持续推进）`` is a deadline word, not part of the quote."""
+    m = TRAILING_MARK.search(text, start, end)
+    if m and (WORDS.fullmatch(m["mark"]) or m["mark"] in ("已完成", "基本完成", "正在推进", "长期坚持")):
+        return start + (m.start() - start), m["mark"] if WORDS.fullmatch(m["mark"]) else None
+    return end, None
+
+
+class Detector:
+    """Walks a document's blocks and collects item spans by the document's type."""
+
+    def __init__(self, doc: Document):
+        self.doc = doc
+        self.spans: list[Span] = []
+        self.headings: dict[int, str] = {}
+        self.columns: dict[str, int] | None = None
+
+    # -- sections -------------------------------------------------------------------------
+    def section_paths(self) -> list[list[str]]:
+        paths, stack = [], []
+        for block in self.doc.blocks:
+            if block.kind == "heading" and block.level:
+                stack = [h for h in stack if h[0] < block.level] + [(block.level, block.text)]
+                paths.append([t for _, t in stack])
+            else:
+                paths.append([t for _, t in stack])
+        return paths
+
+    def body_end(self) -> int:
+        """Index after the last body block: the signature (issuer, date) and what follows are not items."""
+        blocks = self.doc.blocks
+        for i in range(len(blocks) - 1, max(-1, len(blocks) - 8), -1):
+            text = blocks[i].text.strip()
+            if blocks[i].kind != "table_row" and DATE.search(text) and len(text) <= 40:
+                j = i
+                if i > 0 and len(blocks[i - 1].text) <= 40 and not re.search(r"[。；！？]", blocks[i - 1].text):
+                    j = i - 1
+                return j
+        return len(blocks)
+
+    # -- detection ------------------------------------------------------------------------
+    def run(self) -> list[Span]:
+        doc, paths = self.doc, self.section_paths()
+        kind_by_type = {"progress": "measure", "meeting": "requirement"}
+        end = self.body_end()
+        i = 0
+        while i < end:
+            block, path = doc.blocks[i], paths[i]
+            heading = path[-1] if path else None
+            if any(SKIP_SECTION.search(h) for h in path) or NOT_ITEM_LINE.match(block.text):
+                i += 1
+                continue
+            if block.kind == "table_row":
+                self.table_row(i, block, heading)
+            elif block.kind == "heading":
+                if doc.doc_type == "feedback" and block.level and block.level >= 3 and self.is_problem_section(path):
+                    i = self.problem_point(i, end, heading)
+                    continue
+            elif kind_by_type.get(doc.doc_type) == "measure":
+                self.measures(i, block, heading)
+            elif doc.doc_type == "feedback" and self.is_problem_section(path):
+                i = self.problem_point(i, end, heading)
+                continue
+            elif doc.doc_type in ("feedback", "plan", "meeting") or any(REQUIREMENT_SECTION.search(h) for h in path):
+                self.directives(i, block, heading)
+            else:
+                self.other(i, block, heading, path)
+            i += 1
+        return self.spans
+
+    def is_problem_section(self, path: list[str]) -> bool:
+        return not any(REQUIREMENT_SECTION.search(h) for h in path)
+
+    def problem_point(self, i: int, end: int, heading: str | None) -> int:
+        """A numbered problem point: a paragraph, or a heading sentence with its evidence after it;
+        a ``一是…二是…`` list inside it gives one problem per clause."""
+        blocks, text = self.doc.blocks, self.doc.text
+        first = blocks[i]
+        stop = i + 1
+        short_lead = first.kind == "heading" or (first.numbering and len(sentences(text, first.char_start, first.char_end)) == 1)
+        if short_lead:
+            while stop < end and blocks[stop].kind == "paragraph" and not blocks[stop].numbering:
+                stop += 1
+        start, finish = trim(text, first.char_start, blocks[stop - 1].char_end)
+        if first.kind == "heading" and stop == i + 1:
+            return stop  # a title-only heading
+        if not first.numbering and not PROBLEM_MARK.search(text[start:finish]):
+            return stop
+        if text[start:finish].rstrip().endswith(("：", ":")) and stop == i + 1:
+            return stop  # an introduction to a list
+        parts = clauses(text, start, finish)
+        if parts:
+            for a, b in parts:
+                a, b = trim(text, a, b)
+                if b - a >= 6:
+                    self.add("problem", a, b, heading)
+        elif finish - start >= 6:
+            self.add("problem", start, finish, heading)
+        return stop
+
+    def directives(self, i: int, block: Block, heading: str | None) -> None:
+        """Directive sentences (``…要…``) of a paragraph; a sentence that only carries on the one
+        before is joined to it, and a directive with no subject takes the subject before it."""
+        text = self.doc.text
+        start, end = trim(text, block.char_start, block.char_end)
+        if ASSESSMENT_LEAD.match(text[block.char_start : block.char_end]) and not DIRECTIVE.search(text[start:end]):
+            return
+        directive_lead = bool(LEAD_IN.match(text[block.char_start : block.char_end]))
+        parts = clauses(text, start, end) or sentences(text, start, end)
+        subject = None
+        current: Span | None = None
+        for a, b in parts:
+            a, b = trim(text, a, b)
+            if b - a < 4:
+                continue
+            piece = text[a:b]
+            if DIRECTIVE.search(piece) or (directive_lead and current is None):
+                unit = unit_of_directive(piece)
+                if unit:
+                    subject = unit
+                current = self.add("requirement", a, b, heading, unit=unit or subject,
+                                   deadline=deadline_from_text(piece, self.doc.date))
+            elif current is not None and not ASSESSMENT_LEAD.match(piece):
+                current.end = b
+                current.deadline = current.deadline or deadline_from_text(piece, self.doc.date)
+
+    def measures(self, i: int, block: Block, heading: str | None) -> None:
+        """Steps reported as taken, one per sentence (or clause of a ``一是…`` list)."""
+        text = self.doc.text
+        start, end = trim(text, block.char_start, block.char_end)
+        end, mark = status_mark(text, start, end)
+        parts = clauses(text, start, end) or sentences(text, start, end)
+        current: Span | None = None
+        for a, b in parts:
+            a, b = trim(text, a, b)
+            piece = text[a:b]
+            if b - a < 6 or FUTURE.search(piece) or re.search(r"欢迎|监督电话|联系", piece):
+                continue
+            if MEASURE_MARK.search(piece) and (re.search(r"[0-9０-９]|已|完成|建立|出台|制定|修订|印发", piece)):
+                current = self.add("measure", a, b, heading)
+            elif current is not None:
+                current.end = b
+        if current is not None and mark:
+            current.deadline = mark
+
+    def table_row(self, i: int, block: Block, heading: str | None) -> None:
+        """A plan table row: its problem cell is the item; measures, lead unit and deadline beside it."""
+        cells = [c.text for c in block.cells]
+        mapped = self.header_columns(cells)
+        if mapped:
+            self.columns = mapped
+            return
+        cols = self.columns
+        if not cols or "problem" not in cols or cols["problem"] >= len(cells):
+            return
+        cell = block.cells[cols["problem"]]
+        a, b = trim(self.doc.text, cell.char_start, cell.char_end)
+        if b - a < 6:
+            return
+
+        def col(name):
+            j = cols.get(name)
+            return cells[j].strip() if j is not None and j < len(cells) and cells[j].strip() else None
+
+        deadline = col("deadline")
+        self.add("problem", a, b, heading, unit=col("unit"), measures=col("measures"),
+                 deadline=deadline_from_cell(deadline, self.doc.date) if deadline else None)
+
+    @staticmethod
+    def header_columns(cells: list[str]) -> dict[str, int] | None:
+        found: dict[str, int] = {}
+        for j, cell in enumerate(cells):
+            label = re.sub(r"\s+", "", cell)
+            if len(label) > 12:
+                return None
+            for name, pattern in COLUMNS.items():
+                if name not in found and pattern.search(label):
+                    found[name] = j
+                    break
+        return found if "problem" in found and len(found) >= 2 else None
+
+    def other(self, i: int, block: Block, heading: str | None, path: list[str]) -> None:
+        text = self.doc.text
+        piece = text[block.char_start : block.char_end]
+        if block.numbering and PROBLEM_MARK.search(piece) and not DIRECTIVE.search(piece):
+            start, end = trim(text, block.char_start, block.char_end)
+            self.add("problem", start, end, heading)
+        elif DIRECTIVE.search(piece):
+            self.directives(i, block, heading)
+        elif re.match(r"^\s*(?:已|完成)", piece):
+            self.measures(i, block, heading)
+
+    def add(self, kind: str, start: int, end: int, heading: str | None, **fields) -> Span:
+        span = Span(kind, start, end, self.doc.block_at(start), heading=heading, **fields)
+        self.spans.append(span)
+        return span
+
+
+def item_id(doc: Document, quote: str, seen: dict[str, int]) -> str:
+    """Stable for the same text of the same document: a hash of both (and the repeat count)."""
+    key = re.sub(r"\s+", "", quote)
+    n = seen.get(key, 0)
+    seen[key] = n + 1
+    digest = hashlib.sha1(f"{doc.sha256}\x00{key}\x00{n}".encode()).hexdigest()[:16]
+    return f"{doc.sha256[:8]}-{digest}"
+
+
+def extract_items(doc: Document) -> list[Item]:
+    """The document's candidate items, unclassified, in document order."""
+    items, seen = [], {}
+    for span in sorted(Detector(doc).run(), key=lambda s: s.start):
+        quote = doc.text[span.start : span.end]
+        citation = Citation(
+            file=doc.file,
+            sha256=doc.sha256,
+            page=doc.page_at(span.start),
+            paragraph=span.block,
+            char_start=span.start,
+            char_end=span.end,
+            quote=quote,
+        )
+        items.append(
+            Item(
+                id=item_id(doc, quote, seen),
+                kind=span.kind,
+                text=re.sub(r"\s*\n\s*", "", quote),
+                citation=citation,
+                responsible_unit=span.unit,
+                deadline=span.deadline if span.deadline is not None else deadline_from_text(quote, doc.date),
+                measures=span.measures,
+                heading=span.heading,
+            )
+        )
+    return items

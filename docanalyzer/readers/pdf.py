@@ -1,0 +1,344 @@
+"""PDF reader: pypdfium2 for the characters and their geometry, pdfplumber for ruled tables.
+
+The text layer is turned into lines, running headers, footers and page numbers
+are dropped, and lines are joined back into paragraphs by indentation, line
+ends and spacing, also across page breaks. Pages with ruling lines go to
+pdfplumber's table finder; a table that runs over pages is read as one, its
+repeated header row once, and a row split by a page break is joined again.
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from docanalyzer.errors import CorruptFile, Encrypted, NoTextLayer
+from docanalyzer.model import Document, DocumentBuilder
+
+PAGE_NUMBER = re.compile(
+    r"^(?:[—–\-－~～·•\s]*[0-9０-９]+[—–\-－~～·•\s]*"
+    r"|第\s*[0-9０-９]+\s*页(?:\s*[/，,、]?\s*共\s*[0-9０-９]+\s*页)?"
+    r"|[0-9０-９]+\s*/\s*[0-9０-９]+"
+    r"|(?:page|Page|PAGE)\s*\d+(?:\s*of\s*\d+)?)$"
+)
+CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef]")
+FURNITURE_ZONE = 0.1  # top and bottom share of the page where running headers and footers stand
+MIN_RULES_FOR_TABLES = 4  # path objects on a page before pdfplumber looks for tables
+
+
+@dataclass
+class Line:
+    text: str
+    x0: float
+    x1: float
+    top: float  # distance from the top of the page to the top of the line
+    base: float  # distance from the top of the page to the baseline
+    size: float
+    page: int
+
+
+@dataclass
+class TableRows:
+    """The rows of one table on one page, in reading order with the lines."""
+
+    rows: list[list[str]]
+    top: float
+    bottom: float
+    page: int
+    x0: float
+    x1: float
+
+
+@dataclass
+class PageContent:
+    number: int
+    height: float
+    width: float
+    lines: list[Line] = field(default_factory=list)
+    tables: list[TableRows] = field(default_factory=list)
+
+
+def join_text(left: str, right: str) -> str:
+    """Join two pieces of one sentence that a line break separated: no space, except between Latin words."""
+    if left and right and left[-1].isascii() and left[-1].isalpha() and right[0].isascii() and right[0].isalpha():
+        return left + " " + right
+    return left + right
+
+
+def _open(path: Path):
+    import pypdfium2 as pdfium
+
+    try:
+        return pdfium.PdfDocument(str(path))
+    except pdfium.PdfiumError as e:
+        if "password" in str(e).lower():
+            raise Encrypted(
+                "the PDF is encrypted and needs a password",
+                "Ask its sender for an unprotected copy, or save it without a password.",
+                path.name,
+            ) from e
+        raise CorruptFile(
+            f"the PDF is damaged or truncated ({e})", "Download or export the file again.", path.name
+        ) from e
+
+
+def page_lines(page, number: int) -> list[Line]:
+    """The text lines of one page from pdfium's characters, top to bottom."""
+    import pypdfium2.raw as raw
+
+    height = page.get_height()
+    textpage = page.get_textpage()
+    handle = textpage.raw
+    count = textpage.count_chars()
+    text = textpage.get_text_range(0, count) if count else ""
+    lines, chars = [], []
+
+    def flush():
+        if chars:
+            kept = [c for c in chars if c[0] != " " or not c[4]]
+            if kept:
+                lines.append(_make_line(kept, height, number))
+        chars.clear()
+
+    x = raw.ctypes.c_double()
+    y = raw.ctypes.c_double()
+    for i, ch in enumerate(text[:count]):
+        if ch in "\r\n":
+            flush()
+            continue
+        generated = raw.FPDFText_IsGenerated(handle, i) == 1
+        left, _, right, _ = textpage.get_charbox(i)
+        raw.FPDFText_GetCharOrigin(handle, i, x, y)
+        size = raw.FPDFText_GetFontSize(handle, i)
+        chars.append((ch, left, right, height - y.value, generated, size))
+    flush()
+    textpage.close()
+    return _merge_same_baseline(lines)
+
+
+def _make_line(chars, height, number) -> Line:
+    text = "".join(c[0] for c in chars)
+    # A space pdfium put between two CJK characters is layout, not text.
+    text = re.sub(r"(?<=[\u3000-\u9fff\uff00-\uffef]) +(?=[\u3000-\u9fff\uff00-\uffef])", "", text).strip()
+    sizes = [c[5] for c in chars if not c[4]] or [c[5] for c in chars]
+    size = statistics.median(sizes)
+    base = statistics.median(c[3] for c in chars)
+    return Line(text, min(c[1] for c in chars), max(c[2] for c in chars), base - size, base, size, number)
+
+
+def _merge_same_baseline(lines: list[Line]) -> list[Line]:
+    """Pieces pdfium reported apart that stand on one baseline, left to right, become one line."""
+    lines = sorted((ln for ln in lines if ln.text), key=lambda ln: (round(ln.base), ln.x0))
+    merged: list[Line] = []
+    for ln in lines:
+        prev = merged[-1] if merged else None
+        if prev and abs(prev.base - ln.base) < 0.3 * ln.size and ln.x0 >= prev.x1 - 1:
+            gap = ln.x0 - prev.x1
+            sep = " " if gap > 0.8 * ln.size and not (CJK.match(prev.text[-1]) and CJK.match(ln.text[0])) else ""
+            merged[-1] = Line(prev.text + sep + ln.text, prev.x0, ln.x1, min(prev.top, ln.top), prev.base,
+                              max(prev.size, ln.size), prev.page)
+        else:
+            merged.append(ln)
+    return merged
+
+
+def _digits_masked(text: str) -> str:
+    return re.sub(r"[0-9０-９]+", "#", re.sub(r"\s+", "", text))
+
+
+def remove_furniture(pages: list[PageContent]) -> None:
+    """Drop page numbers and running headers/footers: lines in the top or bottom zone that
+    look like a page number or repeat (digits aside) on several pages."""
+    def in_zone(ln: Line, page: PageContent) -> bool:
+        return ln.base < page.height * FURNITURE_ZONE + ln.size or ln.top > page.height * (1 - FURNITURE_ZONE) - ln.size
+
+    seen = Counter()
+    for page in pages:
+        seen.update({_digits_masked(ln.text) for ln in page.lines if in_zone(ln, page)})
+    repeat_floor = max(2, (len(pages) + 1) // 2)
+    for page in pages:
+        kept = []
+        for ln in page.lines:
+            if in_zone(ln, page) and (
+                PAGE_NUMBER.match(ln.text.strip()) or (len(pages) > 1 and seen[_digits_masked(ln.text)] >= repeat_floor)
+            ):
+                continue
+            kept.append(ln)
+        page.lines = kept
+
+
+def find_tables(plumber_page, number: int, lines: list[Line]) -> tuple[list[TableRows], list[Line]]:
+    """Ruled tables of one page, and the lines that stand outside them."""
+    tables = []
+    for table in plumber_page.find_tables():
+        x0, top, x1, bottom = table.bbox
+        rows = []
+        for row in table.extract():
+            rows.append([_join_cell(c) for c in row])
+        if rows:
+            tables.append(TableRows(rows, top, bottom, number, x0, x1))
+    if not tables:
+        return [], lines
+    outside = [
+        ln for ln in lines
+        if not any(t.top - 2 <= (ln.top + ln.base) / 2 <= t.bottom + 2 and ln.x0 >= t.x0 - 2 and ln.x1 <= t.x1 + 2
+                   for t in tables)
+    ]
+    return tables, outside
+
+
+def _join_cell(cell: str | None) -> str:
+    if not cell:
+        return ""
+    out = ""
+    for part in cell.split("\n"):
+        out = join_text(out, part.strip())
+    return out
+
+
+def read_pages(path: Path) -> tuple[list[PageContent], dict]:
+    import pypdfium2.raw as raw
+
+    pdf = _open(path)
+    plumber = None
+    pages = []
+    try:
+        metadata = pdf.get_metadata_dict()
+        for index in range(len(pdf)):
+            page = pdf[index]
+            content = PageContent(index + 1, page.get_height(), page.get_width())
+            content.lines = page_lines(page, index + 1)
+            rules = sum(1 for _ in page.get_objects(filter=[raw.FPDF_PAGEOBJ_PATH], max_depth=2))
+            if rules >= MIN_RULES_FOR_TABLES:
+                if plumber is None:
+                    import pdfplumber
+
+                    plumber = pdfplumber.open(str(path), password="")
+                content.tables, content.lines = find_tables(plumber.pages[index], index + 1, content.lines)
+                plumber.pages[index].close()
+            page.close()
+            pages.append(content)
+    finally:
+        if plumber is not None:
+            plumber.close()
+        pdf.close()
+    return pages, metadata
+
+
+@dataclass
+class Layout:
+    """The body's typical geometry, learned from the whole document."""
+
+    left: float
+    right: float
+    size: float
+    leading: float
+
+
+def learn_layout(pages: list[PageContent]) -> Layout:
+    lines = [ln for p in pages for ln in p.lines]
+    sizes = Counter(round(ln.size) for ln in lines for _ in ln.text)
+    size = float(sizes.most_common(1)[0][0]) if sizes else 12.0
+    body = [ln for ln in lines if abs(ln.size - size) < 1]
+    left = Counter(round(ln.x0) for ln in body).most_common(1)[0][0] if body else 0.0
+    long_ends = sorted(ln.x1 for ln in body if len(ln.text) >= 8)
+    right = long_ends[int(len(long_ends) * 0.8)] if long_ends else max((ln.x1 for ln in lines), default=0.0)
+    gaps = [b.base - a.base for p in pages for a, b in zip(p.lines, p.lines[1:], strict=False)
+            if abs(a.size - size) < 1 and abs(b.size - size) < 1 and 0 < b.base - a.base < 4 * size]
+    leading = statistics.median(gaps) if gaps else 1.5 * size
+    return Layout(float(left), float(right), size, leading)
+
+
+def _starts_paragraph(prev: Line | None, ln: Line, layout: Layout, new_page: bool) -> bool:
+    if prev is None:
+        return True
+    cw = layout.size
+    if abs(prev.size - ln.size) > 1:
+        return True
+    large = ln.size > layout.size + 1.5
+    if large and not new_page:
+        return ln.base - prev.base > 2 * ln.size  # titles wrap onto centred lines
+    if prev.x1 < layout.right - 1.5 * cw:
+        return True  # the line before ended short
+    if ln.x0 > layout.left + 0.9 * cw:
+        return True  # first-line indent (or a centred line)
+    return not new_page and ln.base - prev.base > 1.6 * layout.leading
+
+
+def read(path: Path, doc: Document) -> Document:
+    pages, metadata = read_pages(path)
+    doc.pages = len(pages)
+    if not any(p.lines or p.tables for p in pages):
+        raise NoTextLayer(
+            "the PDF has no text layer (it looks scanned)",
+            "Install Tesseract with Chinese data to read scans (apt-get install tesseract-ocr tesseract-ocr-chi-sim), "
+            "or ask for a PDF exported from the original document.",
+            path.name,
+        )
+    remove_furniture(pages)
+    layout = learn_layout(pages)
+    builder = DocumentBuilder(doc)
+    paragraph: list[Line] = []
+    table: list[list[str]] | None = None  # rows of the table being read, kept open across pages
+    table_header: list[str] | None = None
+    table_pages: list[int] = []
+
+    def flush_paragraph():
+        if paragraph:
+            text, start = "", builder.length
+            for ln in paragraph:
+                builder.mark_page(ln.page, start + len(text))
+                text = join_text(text, ln.text)
+            style = "large" if paragraph[0].size > layout.size + 1.5 else None
+            builder.paragraph(text, page=paragraph[0].page, style=style)
+            paragraph.clear()
+
+    def flush_table():
+        nonlocal table, table_header
+        if table:
+            for row, page in zip(table, table_pages, strict=True):
+                builder.mark_page(page, builder.length)
+                if any(row):
+                    builder.row(row, page=page)
+        table, table_header = None, None
+        table_pages.clear()
+
+    prev: Line | None = None
+    for page in pages:
+        events = [(ln.top, 0, ln) for ln in page.lines] + [(t.top, 1, t) for t in page.tables]
+        events.sort(key=lambda e: (e[0], e[1]))
+        first_on_page = True
+        for _, is_table, thing in events:
+            if is_table:
+                flush_paragraph()
+                rows = thing.rows
+                continues = table is not None and first_on_page and len(rows[0]) == len(table[-1])
+                if not continues:
+                    flush_table()
+                    table, table_header = [], rows[0]
+                elif rows and [c for c in rows[0]] == table_header:
+                    rows = rows[1:]  # the header row repeated on a new page
+                for i, row in enumerate(rows):
+                    if continues and i == 0 and row and not row[0] and table:
+                        table[-1] = [join_text(a, b) for a, b in zip(table[-1], row, strict=True)]
+                    else:
+                        table.append(row)
+                        table_pages.append(thing.page)
+                prev = None
+            else:
+                if table is not None:
+                    flush_table()
+                if _starts_paragraph(prev, thing, layout, first_on_page and prev is not None):
+                    flush_paragraph()
+                paragraph.append(thing)
+                prev = thing
+            first_on_page = False
+    flush_paragraph()
+    flush_table()
+    builder.mark_page(len(pages), builder.length)
+    if metadata.get("Title") and not doc.title:
+        doc.title = metadata["Title"].strip() or None
+    return builder.finish()

@@ -1,0 +1,68 @@
+"""One spaCy pipeline for the process: ``spacy.blank("zh")`` with the jieba segmenter,
+the domain user dictionary, and a sentence splitter for Chinese punctuation.
+
+Loaded once and reused (``get_nlp``); jieba's dictionary cache lives in the
+tool's own cache directory, not a ``/tmp`` file shared between users.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from pathlib import Path
+
+from docanalyzer import config
+
+SENTENCE_ENDS = frozenset("。！？；!?;")
+CJK_RUN = re.compile(r"[\u4e00-\u9fff]")
+
+
+def user_dictionary() -> Path:
+    return Path(str(config.get("corpus_dir"))) / "userdict.txt"
+
+
+@functools.lru_cache(maxsize=1)
+def _jieba():
+    import logging
+
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    cache = Path(str(config.get("cache_dir")))
+    cache.mkdir(parents=True, exist_ok=True)
+    jieba.dt.tmp_dir = str(cache)
+    jieba.dt.cache_file = "jieba.cache"
+    jieba.dt.initialize()
+    if user_dictionary().is_file():
+        jieba.dt.load_userdict(str(user_dictionary()))
+    return jieba
+
+
+def chinese_sentences(doc):
+    """spaCy component: a sentence starts after 。！？； and their ASCII forms."""
+    for i, token in enumerate(doc):
+        token.is_sent_start = i == 0 or doc[i - 1].text[-1:] in SENTENCE_ENDS
+    return doc
+
+
+@functools.lru_cache(maxsize=1)
+def get_nlp():
+    """The shared pipeline (tokenizer + sentence splitter)."""
+    import spacy
+    from spacy.language import Language
+
+    _jieba()
+    if "docanalyzer_sentences" not in Language.factories:
+        Language.component("docanalyzer_sentences")(chinese_sentences)
+    nlp = spacy.blank("zh", config={"nlp": {"tokenizer": {"segmenter": "jieba"}}})
+    nlp.add_pipe("docanalyzer_sentences")
+    return nlp
+
+
+def words(text: str) -> list[str]:
+    """Segmented words of a passage (punctuation and spaces dropped)."""
+    return [t.text for t in get_nlp().tokenizer(text) if not t.is_space and not t.is_punct]
+
+
+def has_chinese(text: str) -> bool:
+    return bool(CJK_RUN.search(text))
