@@ -10,7 +10,9 @@ from pathlib import Path
 import numpy as np
 
 from docanalyzer import config
-from docanalyzer.classify.model import CARD_FILE, MODEL_FILE, CategoryClassifier, library_versions, model_dir
+from docanalyzer.classify.compiled import WEIGHTS_FILE, export
+from docanalyzer.classify.estimator import CategoryClassifier
+from docanalyzer.classify.model import CARD_FILE, MODEL_FILE, library_versions, model_dir
 from docanalyzer.classify.taxonomy import load_taxonomy
 from docanalyzer.errors import ModelError
 
@@ -104,6 +106,7 @@ def train_and_save(seed: int = 0, directory: Path | None = None, with_metrics: b
     directory = Path(directory or model_dir())
     directory.mkdir(parents=True, exist_ok=True)
     joblib.dump(model, directory / MODEL_FILE, compress=3)
+    export(model, directory / WEIGHTS_FILE)
     card = {
         "model": "CategoryClassifier (TF-IDF words+char n-grams, LinearSVC, sigmoid calibration)",
         "trained": dt.date.today().isoformat(),

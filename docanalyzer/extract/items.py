@@ -250,7 +250,7 @@ class Detector:
         for a, b in parts:
             a, b = trim(text, a, b)
             piece = text[a:b]
-            if b - a < 6 or FUTURE.search(piece) or re.search(r"欢迎|监督电话|联系", piece):
+            if b - a < 6 or FUTURE.search(piece) or re.search(r"欢迎|监督电话|联系电话|联系人|来信来访", piece):
                 continue
             if MEASURE_MARK.search(piece) and (re.search(r"[0-9０-９]|已|完成|建立|出台|制定|修订|印发", piece)):
                 current = self.add("measure", a, b, heading)

@@ -21,6 +21,12 @@ def user_dictionary() -> Path:
     return Path(str(config.get("corpus_dir"))) / "userdict.txt"
 
 
+def main_dictionary() -> Path:
+    """jieba's own dictionary trimmed to words seen at least 10 times: a third of the size,
+    four times faster to load, and the same cuts on official prose (see corpora/README.md)."""
+    return Path(str(config.get("corpus_dir"))) / "jieba_dict.txt"
+
+
 @functools.lru_cache(maxsize=1)
 def _jieba():
     import logging
@@ -30,8 +36,9 @@ def _jieba():
     jieba.setLogLevel(logging.WARNING)
     cache = Path(str(config.get("cache_dir")))
     cache.mkdir(parents=True, exist_ok=True)
+    if main_dictionary().is_file():
+        jieba.set_dictionary(str(main_dictionary()))
     jieba.dt.tmp_dir = str(cache)
-    jieba.dt.cache_file = "jieba.cache"
     jieba.dt.initialize()
     if user_dictionary().is_file():
         jieba.dt.load_userdict(str(user_dictionary()))
