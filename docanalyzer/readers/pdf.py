@@ -25,6 +25,7 @@ PAGE_NUMBER = re.compile(
     r"|(?:page|Page|PAGE)\s*\d+(?:\s*of\s*\d+)?)$"
 )
 CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef]")
+CJK_SPACE = re.compile(r"(?<=[\u3000-\u9fff\uff00-\uffef]) +(?=[\u3000-\u9fff\uff00-\uffef])")
 FURNITURE_ZONE = 0.1  # top and bottom share of the page where running headers and footers stand
 MIN_RULES_FOR_TABLES = 4  # path objects on a page before pdfplumber looks for tables
 
@@ -85,8 +86,10 @@ def _open(path: Path):
         ) from e
 
 
-def page_lines(page, number: int) -> list[Line]:
-    """The text lines of one page from pdfium's characters, top to bottom."""
+def page_lines(page, number: int) -> tuple[list[Line], bool]:
+    """The text lines of one page from pdfium's characters, top to bottom, and whether pdfium's
+    text can be trusted: with a font that carries no glyph boxes (a non-embedded CID font) every
+    box has zero height, and pdfium then drops lines it takes for duplicates of earlier ones."""
     import pypdfium2.raw as raw
 
     height = page.get_height()
@@ -95,6 +98,7 @@ def page_lines(page, number: int) -> list[Line]:
     count = textpage.count_chars()
     text = textpage.get_text_range(0, count) if count else ""
     lines, chars = [], []
+    flat = 0
 
     def flush():
         if chars:
@@ -110,19 +114,32 @@ def page_lines(page, number: int) -> list[Line]:
             flush()
             continue
         generated = raw.FPDFText_IsGenerated(handle, i) == 1
-        left, _, right, _ = textpage.get_charbox(i)
+        left, bottom, right, top = textpage.get_charbox(i)
+        flat += not generated and not ch.isspace() and top - bottom < 0.05
         raw.FPDFText_GetCharOrigin(handle, i, x, y)
         size = raw.FPDFText_GetFontSize(handle, i)
         chars.append((ch, left, right, height - y.value, generated, size))
     flush()
     textpage.close()
-    return _merge_same_baseline(lines)
+    trusted = flat <= 0.2 * max(1, sum(len(ln.text) for ln in lines))
+    return _merge_same_baseline(lines), trusted
+
+
+def plumber_lines(plumber_page, number: int) -> list[Line]:
+    """The text lines of one page from pdfplumber (slower, but reads every text object)."""
+    lines = []
+    for ln in plumber_page.extract_text_lines(return_chars=True, strip=True):
+        sizes = [c["size"] for c in ln["chars"] if not c["text"].isspace()] or [c["size"] for c in ln["chars"]]
+        size = statistics.median(sizes)
+        text = CJK_SPACE.sub("", ln["text"])
+        lines.append(Line(text, ln["x0"], ln["x1"], ln["top"], ln["bottom"] - 0.12 * size, size, number))
+    return lines
 
 
 def _make_line(chars, height, number) -> Line:
     text = "".join(c[0] for c in chars)
     # A space pdfium put between two CJK characters is layout, not text.
-    text = re.sub(r"(?<=[\u3000-\u9fff\uff00-\uffef]) +(?=[\u3000-\u9fff\uff00-\uffef])", "", text).strip()
+    text = CJK_SPACE.sub("", text).strip()
     sizes = [c[5] for c in chars if not c[4]] or [c[5] for c in chars]
     size = statistics.median(sizes)
     base = statistics.median(c[3] for c in chars)
@@ -210,15 +227,19 @@ def read_pages(path: Path) -> tuple[list[PageContent], dict]:
         for index in range(len(pdf)):
             page = pdf[index]
             content = PageContent(index + 1, page.get_height(), page.get_width())
-            content.lines = page_lines(page, index + 1)
+            content.lines, trusted = page_lines(page, index + 1)
             rules = sum(1 for _ in page.get_objects(filter=[raw.FPDF_PAGEOBJ_PATH], max_depth=2))
-            if rules >= MIN_RULES_FOR_TABLES:
+            if not trusted or rules >= MIN_RULES_FOR_TABLES:
                 if plumber is None:
                     import pdfplumber
 
                     plumber = pdfplumber.open(str(path), password="")
-                content.tables, content.lines = find_tables(plumber.pages[index], index + 1, content.lines)
-                plumber.pages[index].close()
+                plumber_page = plumber.pages[index]
+                if not trusted:
+                    content.lines = plumber_lines(plumber_page, index + 1)
+                if rules >= MIN_RULES_FOR_TABLES:
+                    content.tables, content.lines = find_tables(plumber_page, index + 1, content.lines)
+                plumber_page.close()
             page.close()
             pages.append(content)
     finally:
@@ -243,7 +264,11 @@ def learn_layout(pages: list[PageContent]) -> Layout:
     sizes = Counter(round(ln.size) for ln in lines for _ in ln.text)
     size = float(sizes.most_common(1)[0][0]) if sizes else 12.0
     body = [ln for ln in lines if abs(ln.size - size) < 1]
-    left = Counter(round(ln.x0) for ln in body).most_common(1)[0][0] if body else 0.0
+    # The body's left edge: the leftmost x where lines start more than once (indented first lines
+    # and centred lines start further right, and may well be the majority in a short document).
+    starts = Counter(round(ln.x0) for ln in body)
+    repeated = [x for x, n in starts.items() if n >= 2] or list(starts)
+    left = min(repeated) if repeated else 0.0
     long_ends = sorted(ln.x1 for ln in body if len(ln.text) >= 8)
     right = long_ends[int(len(long_ends) * 0.8)] if long_ends else max((ln.x1 for ln in lines), default=0.0)
     gaps = [b.base - a.base for p in pages for a, b in zip(p.lines, p.lines[1:], strict=False)
