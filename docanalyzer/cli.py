@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import json
 import sys
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
@@ -23,16 +24,20 @@ app = typer.Typer(
 )
 
 
-class ParseFormat(str, Enum):
+class ParseFormat(StrEnum):
     text = "text"
     json = "json"
 
 
-class ExtractFormat(str, Enum):
+class ExtractFormat(StrEnum):
     json = "json"
+    table = "table"
     jsonl = "jsonl"
     csv = "csv"
     xlsx = "xlsx"
+
+
+Files = Annotated[list[Path], typer.Argument(help="PDF, Word (.docx, .doc) or text files.")]
 
 
 def fail(message: str) -> None:
@@ -41,8 +46,10 @@ def fail(message: str) -> None:
 
 @app.command()
 def parse(
-    files: list[Path] = typer.Argument(..., help="PDF, Word (.docx, .doc) or text files."),
-    format: ParseFormat = typer.Option(ParseFormat.text, "--format", "-f", help="text or json (the document model)."),
+    files: Files,
+    format: Annotated[
+        ParseFormat, typer.Option("--format", "-f", help="text or json (the document model).")
+    ] = ParseFormat.text,
 ) -> None:
     """Read files into the document model: text, blocks with offsets, pages, headings, metadata."""
     from docanalyzer.readers import read
@@ -78,9 +85,15 @@ def render_text(doc) -> str:
 
 @app.command()
 def extract(
-    files: list[Path] = typer.Argument(..., help="PDF, Word (.docx, .doc) or text files."),
-    format: ExtractFormat = typer.Option(ExtractFormat.json, "--format", "-f", help="json, jsonl, csv or xlsx."),
-    out: Path | None = typer.Option(None, "--out", "-o", help="Write here instead of standard output (xlsx needs it)."),
+    files: Files,
+    format: Annotated[
+        ExtractFormat,
+        typer.Option("--format", "-f", help="json, jsonl, csv, xlsx, or table (for reading on a terminal)."),
+    ] = ExtractFormat.json,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="Write here instead of standard output (xlsx needs it)."),
+    ] = None,
 ) -> None:
     """Extract candidate rectification items, classified and cited, as ITEMS.md defines them."""
     if format is ExtractFormat.xlsx and out is None:
@@ -103,8 +116,10 @@ def extract(
 
 @app.command()
 def classify(
-    text: str = typer.Argument(..., help="A passage to classify, or - for one passage per line on standard input."),
-    format: ParseFormat = typer.Option(ParseFormat.text, "--format", "-f", help="text or json."),
+    text: Annotated[
+        str, typer.Argument(help="A passage to classify, or - for one passage per line on standard input.")
+    ],
+    format: Annotated[ParseFormat, typer.Option("--format", "-f", help="text or json.")] = ParseFormat.text,
 ) -> None:
     """Rank the taxonomy's categories for a passage, with scores and the terms that drove them."""
     from docanalyzer.classify.model import load_classifier
@@ -127,7 +142,7 @@ def classify(
 
 @app.command()
 def train(
-    seed: int = typer.Option(0, help="Random seed; the same seed and corpus give the same model."),
+    seed: Annotated[int, typer.Option(help="Random seed; the same seed and corpus give the same model.")] = 0,
 ) -> None:
     """Train the category classifier on corpora/ and write it with its model card."""
     from docanalyzer.classify.training import train_and_save
@@ -142,8 +157,8 @@ def train(
 
 @app.command()
 def evaluate(
-    folds: int = typer.Option(5, help="Cross-validation folds, grouped by source document."),
-    seed: int = typer.Option(0, help="Random seed."),
+    folds: Annotated[int, typer.Option(help="Cross-validation folds, grouped by source document.")] = 5,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
 ) -> None:
     """Cross-validate the classifier grouped by source document and print its metrics."""
     from docanalyzer.classify.training import evaluate as run_evaluate

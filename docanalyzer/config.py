@@ -29,12 +29,32 @@ class Setting:
 
 SETTINGS: tuple[Setting, ...] = (
     Setting("max_file_mb", 100, "Largest input file accepted, in megabytes."),
-    Setting("max_docx_part_mb", 200, "Largest uncompressed part inside a .docx (zip bomb guard), in megabytes."),
-    Setting("model_dir", str(PROJECT_DIR / "models" / "category"), "Folder of the category classifier and its card."),
-    Setting("taxonomy", str(PROJECT_DIR / "models" / "taxonomy.toml"), "Taxonomy file: category keys, names, seed terms."),
-    Setting("corpus_dir", str(PROJECT_DIR / "corpora"), "Folder of the labelled training corpus and user dictionary."),
-    Setting("cache_dir", str(Path.home() / ".cache" / "docanalyzer"), "Private cache (jieba dictionary cache)."),
-    Setting("to_simplified", True, "Normalise traditional characters to simplified for segmentation and classification."),
+    Setting(
+        "max_docx_part_mb", 200, "Largest uncompressed part inside a .docx (zip bomb guard), in megabytes."
+    ),
+    Setting(
+        "model_dir",
+        str(PROJECT_DIR / "models" / "category"),
+        "Folder of the category classifier and its card.",
+    ),
+    Setting(
+        "taxonomy",
+        str(PROJECT_DIR / "models" / "taxonomy.toml"),
+        "Taxonomy file: category keys, names, seed terms.",
+    ),
+    Setting(
+        "corpus_dir",
+        str(PROJECT_DIR / "corpora"),
+        "Folder of the labelled training corpus and user dictionary.",
+    ),
+    Setting(
+        "cache_dir", str(Path.home() / ".cache" / "docanalyzer"), "Private cache (jieba dictionary cache)."
+    ),
+    Setting(
+        "to_simplified",
+        True,
+        "Normalise traditional characters to simplified for segmentation and classification.",
+    ),
     Setting("data_dir", "./data", "Data directory: database, stored copies, archive and failed files."),
 )
 

@@ -84,8 +84,45 @@ def write_xlsx(items: list[dict], path: Path) -> None:
     book.save(path)
 
 
+def print_table(result: dict) -> None:
+    """A readable summary on the terminal: each document, then its items."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from docanalyzer.classify.taxonomy import load_taxonomy
+
+    names = load_taxonomy().name_of
+    console = Console()
+    for doc in result["documents"]:
+        if doc.get("error"):
+            console.print(f"[red]{doc['error']}[/red]")
+            continue
+        items = [i for i in result["items"] if i["citation"]["sha256"] == doc["sha256"]]
+        table = Table(
+            title=f"{doc['file']}  {doc['title'] or ''}",
+            caption=f"{doc['issuer'] or '—'}  {doc['date'] or '—'}  类型 {doc['doc_type']}  {len(items)} 项",
+            show_lines=True,
+            expand=True,
+        )
+        for header in ("类型", "问题类别", "内容", "责任单位", "时限", "页"):
+            table.add_column(header, overflow="fold")
+        for i in items:
+            table.add_row(
+                KIND_NAMES.get(i["kind"], i["kind"]),
+                names(i["category"]),
+                i["text"],
+                i["responsible_unit"] or "",
+                i["deadline"] or "",
+                str(i["citation"]["page"] or ""),
+            )
+        console.print(table)
+
+
 def write(result: dict, fmt: str, out: Path | None) -> None:
     """Write the extraction result in ``fmt`` to ``out`` (or standard output)."""
+    if fmt == "table":
+        print_table(result)
+        return
     if fmt == "xlsx":
         write_xlsx(result["items"], out)
         return

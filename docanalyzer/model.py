@@ -110,7 +110,9 @@ class DocumentBuilder:
         for c in cells:
             placed.append(Cell(c, at, at + len(c)))
             at += len(c) + 1
-        block = Block(kind="table_row", text="\t".join(cells), char_start=start, char_end=end, page=page, cells=placed)
+        block = Block(
+            kind="table_row", text="\t".join(cells), char_start=start, char_end=end, page=page, cells=placed
+        )
         self.document.blocks.append(block)
         return block
 

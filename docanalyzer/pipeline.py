@@ -39,8 +39,16 @@ def analyze(path: str | Path) -> Analysis:
 
 
 def document_entry(doc: Document) -> dict:
-    return {"file": doc.file, "sha256": doc.sha256, "title": doc.title, "issuer": doc.issuer, "date": doc.date,
-            "doc_type": doc.doc_type, "pages": doc.pages, "format": doc.format}
+    return {
+        "file": doc.file,
+        "sha256": doc.sha256,
+        "title": doc.title,
+        "issuer": doc.issuer,
+        "date": doc.date,
+        "doc_type": doc.doc_type,
+        "pages": doc.pages,
+        "format": doc.format,
+    }
 
 
 def analyze_many(paths: list[str | Path]) -> dict:
@@ -52,8 +60,18 @@ def analyze_many(paths: list[str | Path]) -> dict:
         except DocanalyzerError as e:
             if e.file is None:
                 raise  # a problem with the model or settings, not with this file
-            documents.append({"file": Path(path).name, "sha256": None, "title": None, "issuer": None,
-                              "date": None, "doc_type": None, "pages": None, "error": e.message})
+            documents.append(
+                {
+                    "file": Path(path).name,
+                    "sha256": None,
+                    "title": None,
+                    "issuer": None,
+                    "date": None,
+                    "doc_type": None,
+                    "pages": None,
+                    "error": e.message,
+                }
+            )
             continue
         documents.append(document_entry(analysis.document))
         items.extend(i.to_dict() for i in analysis.items)

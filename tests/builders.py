@@ -48,10 +48,17 @@ def render_pdf(spec: dict, path: Path) -> None:
     layout = spec.get("layout", {})
     size = layout.get("font_size", 15)
     indent = 2 * size if layout.get("indent", True) else 0
-    body = ParagraphStyle("body", fontName=FONT, fontSize=size, leading=size * 1.8, wordWrap="CJK",
-                          firstLineIndent=indent)
-    title = ParagraphStyle("title", parent=body, fontSize=size + 6, leading=(size + 6) * 1.6, alignment=TA_CENTER,
-                           firstLineIndent=0)
+    body = ParagraphStyle(
+        "body", fontName=FONT, fontSize=size, leading=size * 1.8, wordWrap="CJK", firstLineIndent=indent
+    )
+    title = ParagraphStyle(
+        "title",
+        parent=body,
+        fontSize=size + 6,
+        leading=(size + 6) * 1.6,
+        alignment=TA_CENTER,
+        firstLineIndent=0,
+    )
     heads = {"h1": ParagraphStyle("h1", parent=body, fontSize=size + 1), "h2": body, "h3": body}
     cell = ParagraphStyle("cell", fontName=FONT, fontSize=10.5, leading=15, wordWrap="CJK")
     numbering = PAGE_NUMBER_STYLES[layout.get("page_numbers", "dash")]
@@ -72,8 +79,11 @@ def render_pdf(spec: dict, path: Path) -> None:
             if widths:
                 widths = [w / sum(widths) * (A4[0] - 54 * mm) for w in widths]
             table = Table(data, colWidths=widths, repeatRows=1 if b.get("header") else 0)
-            table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.5, colors.black),
-                                       ("VALIGN", (0, 0), (-1, -1), "TOP")]))
+            table.setStyle(
+                TableStyle(
+                    [("GRID", (0, 0), (-1, -1), 0.5, colors.black), ("VALIGN", (0, 0), (-1, -1), "TOP")]
+                )
+            )
             flow += [Spacer(1, 6), table, Spacer(1, 6)]
     pages_total = {"n": 0}
 
@@ -87,13 +97,20 @@ def render_pdf(spec: dict, path: Path) -> None:
         canvas.restoreState()
 
     def build(target):
-        doc = SimpleDocTemplate(str(target), pagesize=A4, leftMargin=28 * mm, rightMargin=26 * mm,
-                                topMargin=37 * mm, bottomMargin=35 * mm, title=spec.get("meta", {}).get("title", ""))
+        doc = SimpleDocTemplate(
+            str(target),
+            pagesize=A4,
+            leftMargin=28 * mm,
+            rightMargin=26 * mm,
+            topMargin=37 * mm,
+            bottomMargin=35 * mm,
+            title=spec.get("meta", {}).get("title", ""),
+        )
         doc.build(list(flow), onFirstPage=furniture, onLaterPages=furniture)
         return doc
 
     first = build(path)
-    if numbering and "slash" == layout.get("page_numbers"):
+    if numbering and layout.get("page_numbers") == "slash":
         pages_total["n"] = first.page
         build(path)
 

@@ -27,8 +27,14 @@ def require_tool(name: str) -> str:
 
 def run_cli(*args: str, stdin: str | None = None, env: dict | None = None) -> subprocess.CompletedProcess:
     """Run the real command line in a subprocess."""
-    return subprocess.run([sys.executable, "-m", "docanalyzer", *args], capture_output=True, text=True,
-                          input=stdin, env={**os.environ, **(env or {})}, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "docanalyzer", *args],
+        capture_output=True,
+        text=True,
+        input=stdin,
+        env={**os.environ, **(env or {})},
+        timeout=300,
+    )
 
 
 @pytest.fixture(scope="session")
@@ -38,8 +44,11 @@ def eval_samples(tmp_path_factory) -> Path:
         pytest.skip("../shared/eval is not beside the checkout")
     out = tmp_path_factory.mktemp("eval")
     specs = sorted((EVAL / "samples").glob("*.json"))
-    subprocess.run([sys.executable, str(EVAL / "render.py"), *map(str, specs), "--out", str(out)], check=True,
-                   capture_output=True)
+    subprocess.run(
+        [sys.executable, str(EVAL / "render.py"), *map(str, specs), "--out", str(out)],
+        check=True,
+        capture_output=True,
+    )
     for f in (EVAL / "samples" / "lo").iterdir():
         shutil.copy(f, out)
     return out

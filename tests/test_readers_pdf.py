@@ -16,8 +16,13 @@ LONG = (
 
 
 def spec(blocks, **layout):
-    return {"format": "pdf", "meta": {"title": "测试文件", "running_header": layout.pop("header", None)},
-            "layout": layout, "blocks": blocks, "items": []}
+    return {
+        "format": "pdf",
+        "meta": {"title": "测试文件", "running_header": layout.pop("header", None)},
+        "layout": layout,
+        "blocks": blocks,
+        "items": [],
+    }
 
 
 def squash(text):
@@ -25,12 +30,15 @@ def squash(text):
 
 
 def test_offsets_are_exact_and_text_round_trips(tmp_path):
-    blocks = [{"t": "title", "text": "市委第九巡察组关于巡察某某局党组的反馈意见"},
-              {"t": "h1", "text": "一、巡察发现的主要问题"},
-              {"t": "h2", "text": "（一）贯彻落实决策部署方面"},
-              {"t": "p", "text": "1.政治站位不够高。" + LONG},
-              {"t": "p", "text": "（1）个别干部纪律意识淡薄。2025年以来有3人违规兼职。"},
-              {"t": "p", "text": "某某局党组"}, {"t": "p", "text": "2026年4月9日"}]
+    blocks = [
+        {"t": "title", "text": "市委第九巡察组关于巡察某某局党组的反馈意见"},
+        {"t": "h1", "text": "一、巡察发现的主要问题"},
+        {"t": "h2", "text": "（一）贯彻落实决策部署方面"},
+        {"t": "p", "text": "1.政治站位不够高。" + LONG},
+        {"t": "p", "text": "（1）个别干部纪律意识淡薄。2025年以来有3人违规兼职。"},
+        {"t": "p", "text": "某某局党组"},
+        {"t": "p", "text": "2026年4月9日"},
+    ]
     doc = read(render(spec(blocks), tmp_path / "a"))
     for b in doc.blocks:
         assert doc.text[b.char_start : b.char_end] == b.text
@@ -38,11 +46,18 @@ def test_offsets_are_exact_and_text_round_trips(tmp_path):
     assert texts == [b["text"] for b in blocks]
     assert doc.title == blocks[0]["text"] and doc.date == "2026-04-09" and doc.issuer == "某某局党组"
     kinds = [(b.kind, b.level, b.numbering) for b in doc.blocks[:5]]
-    assert kinds == [("heading", 0, None), ("heading", 1, "一、"), ("heading", 2, "（一）"),
-                     ("paragraph", 3, "1."), ("paragraph", 4, "（1）")]
+    assert kinds == [
+        ("heading", 0, None),
+        ("heading", 1, "一、"),
+        ("heading", 2, "（一）"),
+        ("paragraph", 3, "1."),
+        ("paragraph", 4, "（1）"),
+    ]
 
 
-@pytest.mark.parametrize("style,shown", [("dash", "— 2 —"), ("hyphen", "-2-"), ("page", "第2页"), ("slash", "2/")])
+@pytest.mark.parametrize(
+    "style,shown", [("dash", "— 2 —"), ("hyphen", "-2-"), ("page", "第2页"), ("slash", "2/")]
+)
 def test_headers_footers_and_page_numbers_are_removed(tmp_path, style, shown):
     blocks = [{"t": "p", "text": f"{i}号段落。" + LONG} for i in range(14)]
     doc = read(render(spec(blocks, page_numbers=style, header="内部资料 注意保存"), tmp_path / "b"))
@@ -64,9 +79,15 @@ def test_paragraph_over_a_page_break_is_one_block_with_pages(tmp_path):
 
 def test_table_over_pages_reads_rows_once_and_joins_split_rows(tmp_path):
     header = ["序号", "存在问题", "整改措施", "责任单位", "完成时限"]
-    rows = [[str(i), f"问题{i}：" + LONG[: 40 + i], f"措施{i}：" + LONG[10:60], "办公室", "2026年6月底前"] for i in range(1, 19)]
-    blocks = [{"t": "p", "text": "整改清单如下。"}, {"t": "table", "header": header, "rows": rows,
-                                                   "widths": [4, 30, 30, 10, 10]}, {"t": "p", "text": "以上清单按期完成。"}]
+    rows = [
+        [str(i), f"问题{i}：" + LONG[: 40 + i], f"措施{i}：" + LONG[10:60], "办公室", "2026年6月底前"]
+        for i in range(1, 19)
+    ]
+    blocks = [
+        {"t": "p", "text": "整改清单如下。"},
+        {"t": "table", "header": header, "rows": rows, "widths": [4, 30, 30, 10, 10]},
+        {"t": "p", "text": "以上清单按期完成。"},
+    ]
     path = render(spec(blocks), tmp_path / "d")
     doc = read(path)
     assert doc.pages >= 2

@@ -105,8 +105,11 @@ class CompiledClassifier:
 
     def reasons(self, row: dict[int, float], class_index: int, top: int = 5) -> list[str]:
         """The terms that pushed the passage towards the class, strongest first."""
-        weights = self.mean_coef[class_index] if self.mean_coef.shape[0] > 1 else (
-            self.mean_coef[0] * (1 if class_index == 1 else -1))
+        weights = (
+            self.mean_coef[class_index]
+            if self.mean_coef.shape[0] > 1
+            else (self.mean_coef[0] * (1 if class_index == 1 else -1))
+        )
         scored = sorted(((v * weights[j], j) for j, v in row.items()), reverse=True)
         out = []
         for w, j in scored:
@@ -127,10 +130,14 @@ class CompiledClassifier:
             proba = self._proba(row)
             order = np.argsort(-proba, kind="stable")
             best = int(order[0])
-            results.append({
-                "text": text,
-                "category": str(self.classes_[best]),
-                "categories": [{"key": str(self.classes_[j]), "score": round(float(proba[j]), 4)} for j in order],
-                "reasons": self.reasons(row, best),
-            })
+            results.append(
+                {
+                    "text": text,
+                    "category": str(self.classes_[best]),
+                    "categories": [
+                        {"key": str(self.classes_[j]), "score": round(float(proba[j]), 4)} for j in order
+                    ],
+                    "reasons": self.reasons(row, best),
+                }
+            )
         return results

@@ -15,8 +15,13 @@ from docanalyzer.classify.features import char_preprocessor, word_analyzer
 class CategoryClassifier(ClassifierMixin, BaseEstimator):
     """Linear text classifier over word and character n-gram TF-IDF, with sigmoid-calibrated scores."""
 
-    def __init__(self, C: float = 0.5, char_ngrams: tuple[int, int] = (1, 3), calibration_folds: int = 3,
-                 random_state: int = 0):
+    def __init__(
+        self,
+        C: float = 0.5,
+        char_ngrams: tuple[int, int] = (1, 3),
+        calibration_folds: int = 3,
+        random_state: int = 0,
+    ):
         self.C = C
         self.char_ngrams = char_ngrams
         self.calibration_folds = calibration_folds
@@ -26,11 +31,21 @@ class CategoryClassifier(ClassifierMixin, BaseEstimator):
         from sklearn.feature_extraction.text import TfidfVectorizer
         from sklearn.pipeline import FeatureUnion
 
-        return FeatureUnion([
-            ("words", TfidfVectorizer(analyzer=word_analyzer, sublinear_tf=True, min_df=1)),
-            ("chars", TfidfVectorizer(analyzer="char", ngram_range=self.char_ngrams, preprocessor=char_preprocessor,
-                                      sublinear_tf=True, min_df=2)),
-        ])
+        return FeatureUnion(
+            [
+                ("words", TfidfVectorizer(analyzer=word_analyzer, sublinear_tf=True, min_df=1)),
+                (
+                    "chars",
+                    TfidfVectorizer(
+                        analyzer="char",
+                        ngram_range=self.char_ngrams,
+                        preprocessor=char_preprocessor,
+                        sublinear_tf=True,
+                        min_df=2,
+                    ),
+                ),
+            ]
+        )
 
     def fit(self, X, y):
         from sklearn.calibration import CalibratedClassifierCV

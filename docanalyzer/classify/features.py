@@ -23,7 +23,9 @@ def check_text(text: str) -> None:
     if not text or not text.strip():
         raise TextError("the passage is empty", "Give a passage of Chinese text.")
     if len(text) > MAX_TEXT:
-        raise TextError(f"the passage is {len(text):,} characters, over the {MAX_TEXT:,} limit",
-                        "Classify it paragraph by paragraph.")
+        raise TextError(
+            f"the passage is {len(text):,} characters, over the {MAX_TEXT:,} limit",
+            "Classify it paragraph by paragraph.",
+        )
     if not has_chinese(text):
         raise TextError("the passage holds no Chinese text", "The classifier reads Chinese passages only.")

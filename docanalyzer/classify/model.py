@@ -60,7 +60,9 @@ def _load(directory: str):
     except FileNotFoundError as e:
         raise ModelError(f"no model file at {path / WEIGHTS_FILE}", FIX) from e
     except Exception as e:  # a truncated or foreign file can raise nearly anything
-        raise ModelError(f"the model file {path / WEIGHTS_FILE} is damaged ({type(e).__name__}: {e})", FIX) from e
+        raise ModelError(
+            f"the model file {path / WEIGHTS_FILE} is damaged ({type(e).__name__}: {e})", FIX
+        ) from e
 
 
 def load_classifier(directory: str | Path | None = None):

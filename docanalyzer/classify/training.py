@@ -27,8 +27,10 @@ def load_corpus(corpus_dir: Path | None = None, keys: list[str] | None = None) -
     keys = keys or load_taxonomy().keys
     files = corpus_files(corpus_dir)
     if not files:
-        raise ModelError(f"no corpus files (*.jsonl) under {Path(str(corpus_dir or config.get('corpus_dir'))) / 'passages'}",
-                         "Point DOCANALYZER_CORPUS_DIR at a folder with passages/*.jsonl.")
+        raise ModelError(
+            f"no corpus files (*.jsonl) under {Path(str(corpus_dir or config.get('corpus_dir'))) / 'passages'}",
+            "Point DOCANALYZER_CORPUS_DIR at a folder with passages/*.jsonl.",
+        )
     rows = []
     for path in files:
         for line in path.read_text(encoding="utf-8").splitlines():
@@ -38,8 +40,10 @@ def load_corpus(corpus_dir: Path | None = None, keys: list[str] | None = None) -
                     rows.append(row)
     missing = [k for k in keys if not any(r["category"] == k for r in rows)]
     if missing:
-        raise ModelError(f"the corpus has no passages for categories {missing}",
-                         "Label passages with every key of the taxonomy, or remove those keys.")
+        raise ModelError(
+            f"the corpus has no passages for categories {missing}",
+            "Label passages with every key of the taxonomy, or remove those keys.",
+        )
     return rows
 
 
@@ -76,8 +80,15 @@ def evaluate(folds: int = 5, seed: int = 0, rows: list[dict] | None = None) -> d
         "folds": folds,
         "accuracy": round(float(accuracy_score(labels, predicted.astype(str))), 4),
         "macro_f1": round(float(f1_score(labels, predicted.astype(str), average="macro")), 4),
-        "per_class": {k: {"precision": round(float(p[i]), 4), "recall": round(float(r[i]), 4),
-                          "f1": round(float(f[i]), 4), "support": int(n[i])} for i, k in enumerate(keys)},
+        "per_class": {
+            k: {
+                "precision": round(float(p[i]), 4),
+                "recall": round(float(r[i]), 4),
+                "f1": round(float(f[i]), 4),
+                "support": int(n[i]),
+            }
+            for i, k in enumerate(keys)
+        },
         "labels": keys,
         "confusion": confusion_matrix(labels, predicted.astype(str), labels=keys).tolist(),
     }
@@ -112,8 +123,11 @@ def train_and_save(seed: int = 0, directory: Path | None = None, with_metrics: b
         "trained": dt.date.today().isoformat(),
         "seed": seed,
         "taxonomy": load_taxonomy().keys,
-        "training_data": {"passages": len(rows), "sha256": corpus_hash(rows),
-                          "files": [p.name for p in corpus_files()]},
+        "training_data": {
+            "passages": len(rows),
+            "sha256": corpus_hash(rows),
+            "files": [p.name for p in corpus_files()],
+        },
         "libraries": library_versions(),
     }
     if with_metrics:

@@ -91,21 +91,27 @@ def deadline_from_text(text: str, doc_date: str | None = None) -> str | None:
         iso, start, end = _match_date(text, doc_date, pos)
         if iso is None:
             break
-        if DEADLINE_CUE.match(text[end : end + 6]) or re.search(r"(?:确保|力争|要在|须在|必须在|于)\s*$", text[max(0, start - 4) : start]):
+        if DEADLINE_CUE.match(text[end : end + 6]) or re.search(
+            r"(?:确保|力争|要在|须在|必须在|于)\s*$", text[max(0, start - 4) : start]
+        ):
             return iso
         pos = end
     words = WORDS.search(text)
     return words.group(0) if words else None
 
 
-DIRECTIVE = re.compile(r"(?<![重主需只纪摘概])要(?!求|点|害|素|件|闻|看到|清醒|认识到|以|的|是)|必须|务必|应当|须(?=[将把在对])")
+DIRECTIVE = re.compile(
+    r"(?<![重主需只纪摘概])要(?!求|点|害|素|件|闻|看到|清醒|认识到|以|的|是)|必须|务必|应当|须(?=[将把在对])"
+)
 UNIT_END = re.compile(
     r"(?:党组|党委|党工委|党总支|党支部|支部|纪委监委|纪委|监委|纪检监察组|委员会|巡视组|巡察组|领导小组|工作专班|专班|"
     r"办公室|办公厅|政府|人大|政协|局|厅|委|院|校|大学|学院|公司|集团|中心|部|处|科|室|所|站|队|街道|乡镇|镇|乡|"
     r"单位|部门|机关|组织|分行|支行|银行|协会|学会|医院|法院|检察院|分局|管委会|开发区|办)"
     r"(?:[（(][^）)]{1,10}[）)])?$"
 )
-NOT_A_UNIT = re.compile(r"^(?:全|各级|所有)|各级各|全体|书记$|同志$|干部$|负责人$|领导$|成员$|人员$|党员$|群众$|职工$")
+NOT_A_UNIT = re.compile(
+    r"^(?:全|各级|所有)|各级各|全体|书记$|同志$|干部$|负责人$|领导$|成员$|人员$|党员$|群众$|职工$"
+)
 
 
 def unit_of_directive(sentence: str) -> str | None:

@@ -28,16 +28,22 @@ SKIP_SECTION = re.compile(
     r"总体情况|基本情况|工作目标|目标任务|指导思想|总体要求|基本原则|工作机构|组织机构|下一步|工作打算|"
     r"巡察(?:工作)?基本情况|巡视(?:工作)?基本情况|主要成效|取得的成效|工作成效|整改成效"
 )
-REQUIREMENT_SECTION = re.compile(r"整改意见|意见建议|整改建议|工作要求|整改要求|有关要求|保障措施|组织保障|几点要求")
+REQUIREMENT_SECTION = re.compile(
+    r"整改意见|意见建议|整改建议|工作要求|整改要求|有关要求|保障措施|组织保障|几点要求"
+)
 LEAD_IN = re.compile(
     r"^(?:会议|会上|会议上|[^，。；：]{0,24}?(?:在讲话中|在会上|讲话时|同志|书记|主任|组长))?"
     r"(?:强调|要求|指出|提出|认为|明确|号召|决定|部署|希望)[，,：:]"
     r"|^(?:整改情况|整改进展|整改措施|整改结果|完成情况|落实情况|进展情况)[：:]"
 )
 ASSESSMENT_LEAD = re.compile(r"^(?:会议|会上)?(?:指出|认为|充分肯定|肯定了|听取了)")
-CLAUSE_MARK = re.compile(r"(?:^|(?<=[，,；;：:。]))\s*(?:[一二三四五六七八九十]+是|第[一二三四五六七八九十]+，)")
+CLAUSE_MARK = re.compile(
+    r"(?:^|(?<=[，,；;：:。]))\s*(?:[一二三四五六七八九十]+是|第[一二三四五六七八九十]+，)"
+)
 TRAILING_MARK = re.compile(r"[（(](?P<mark>[^（）()]{2,8})[）)]\s*$")
-NOT_ITEM_LINE = re.compile(r"^(?:联系电话|电话|联系人|邮箱|电子邮箱|邮政信箱|通讯地址|地址|附件|主送|抄送|印发|来信|传真)")
+NOT_ITEM_LINE = re.compile(
+    r"^(?:联系电话|电话|联系人|邮箱|电子邮箱|邮政信箱|通讯地址|地址|附件|主送|抄送|印发|来信|传真)"
+)
 PROBLEM_MARK = re.compile(
     r"不够|不到位|不力|不严|不足|不强|不高|不深|不实|不规范|不健全|不完善|不及时|不精准|不平衡|不明显|"
     r"偏松|偏软|偏弱|偏少|薄弱|缺失|缺乏|欠缺|存在|未按|未能|未经|未落实|未建立|未执行|没有|滞后|流于形式|"
@@ -99,7 +105,9 @@ def trim(text: str, start: int, end: int) -> tuple[int, int]:
 
 
 def sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
-    return [(start + m.start(), start + m.end()) for m in SENTENCE.finditer(text[start:end]) if m.group().strip()]
+    return [
+        (start + m.start(), start + m.end()) for m in SENTENCE.finditer(text[start:end]) if m.group().strip()
+    ]
 
 
 def clauses(text: str, start: int, end: int) -> list[tuple[int, int]] | None:
@@ -149,7 +157,11 @@ class Detector:
             text = blocks[i].text.strip()
             if blocks[i].kind != "table_row" and DATE.search(text) and len(text) <= 40:
                 j = i
-                if i > 0 and len(blocks[i - 1].text) <= 40 and not re.search(r"[。；！？]", blocks[i - 1].text):
+                if (
+                    i > 0
+                    and len(blocks[i - 1].text) <= 40
+                    and not re.search(r"[。；！？]", blocks[i - 1].text)
+                ):
                     j = i - 1
                 return j
         return len(blocks)
@@ -169,7 +181,12 @@ class Detector:
             if block.kind == "table_row":
                 self.table_row(i, block, heading)
             elif block.kind == "heading":
-                if doc.doc_type == "feedback" and block.level and block.level >= 3 and self.is_problem_section(path):
+                if (
+                    doc.doc_type == "feedback"
+                    and block.level
+                    and block.level >= 3
+                    and self.is_problem_section(path)
+                ):
                     i = self.problem_point(i, end, heading)
                     continue
             elif kind_by_type.get(doc.doc_type) == "measure":
@@ -177,7 +194,9 @@ class Detector:
             elif doc.doc_type == "feedback" and self.is_problem_section(path):
                 i = self.problem_point(i, end, heading)
                 continue
-            elif doc.doc_type in ("feedback", "plan", "meeting") or any(REQUIREMENT_SECTION.search(h) for h in path):
+            elif doc.doc_type in ("feedback", "plan", "meeting") or any(
+                REQUIREMENT_SECTION.search(h) for h in path
+            ):
                 self.directives(i, block, heading)
             else:
                 self.other(i, block, heading, path)
@@ -193,7 +212,9 @@ class Detector:
         blocks, text = self.doc.blocks, self.doc.text
         first = blocks[i]
         stop = i + 1
-        short_lead = first.kind == "heading" or (first.numbering and len(sentences(text, first.char_start, first.char_end)) == 1)
+        short_lead = first.kind == "heading" or (
+            first.numbering and len(sentences(text, first.char_start, first.char_end)) == 1
+        )
         if short_lead:
             while stop < end and blocks[stop].kind == "paragraph" and not blocks[stop].numbering:
                 stop += 1
@@ -219,7 +240,9 @@ class Detector:
         before is joined to it, and a directive with no subject takes the subject before it."""
         text = self.doc.text
         start, end = trim(text, block.char_start, block.char_end)
-        if ASSESSMENT_LEAD.match(text[block.char_start : block.char_end]) and not DIRECTIVE.search(text[start:end]):
+        if ASSESSMENT_LEAD.match(text[block.char_start : block.char_end]) and not DIRECTIVE.search(
+            text[start:end]
+        ):
             return
         directive_lead = bool(LEAD_IN.match(text[block.char_start : block.char_end]))
         parts = clauses(text, start, end) or sentences(text, start, end)
@@ -234,8 +257,14 @@ class Detector:
                 unit = unit_of_directive(piece)
                 if unit:
                     subject = unit
-                current = self.add("requirement", a, b, heading, unit=unit or subject,
-                                   deadline=deadline_from_text(piece, self.doc.date))
+                current = self.add(
+                    "requirement",
+                    a,
+                    b,
+                    heading,
+                    unit=unit or subject,
+                    deadline=deadline_from_text(piece, self.doc.date),
+                )
             elif current is not None and not ASSESSMENT_LEAD.match(piece):
                 current.end = b
                 current.deadline = current.deadline or deadline_from_text(piece, self.doc.date)
@@ -250,9 +279,15 @@ class Detector:
         for a, b in parts:
             a, b = trim(text, a, b)
             piece = text[a:b]
-            if b - a < 6 or FUTURE.search(piece) or re.search(r"欢迎|监督电话|联系电话|联系人|来信来访", piece):
+            if (
+                b - a < 6
+                or FUTURE.search(piece)
+                or re.search(r"欢迎|监督电话|联系电话|联系人|来信来访", piece)
+            ):
                 continue
-            if MEASURE_MARK.search(piece) and (re.search(r"[0-9０-９]|已|完成|建立|出台|制定|修订|印发", piece)):
+            if MEASURE_MARK.search(piece) and (
+                re.search(r"[0-9０-９]|已|完成|建立|出台|制定|修订|印发", piece)
+            ):
                 current = self.add("measure", a, b, heading)
             elif current is not None:
                 current.end = b
@@ -279,8 +314,15 @@ class Detector:
             return cells[j].strip() if j is not None and j < len(cells) and cells[j].strip() else None
 
         deadline = col("deadline")
-        self.add("problem", a, b, heading, unit=col("unit"), measures=col("measures"),
-                 deadline=deadline_from_cell(deadline, self.doc.date) if deadline else None)
+        self.add(
+            "problem",
+            a,
+            b,
+            heading,
+            unit=col("unit"),
+            measures=col("measures"),
+            deadline=deadline_from_cell(deadline, self.doc.date) if deadline else None,
+        )
 
     @staticmethod
     def header_columns(cells: list[str]) -> dict[str, int] | None:

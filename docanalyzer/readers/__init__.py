@@ -89,7 +89,9 @@ def check_file(path: Path) -> tuple[str, Callable]:
     with open(path, "rb") as f:
         head = f.read(1024)
     if not matches(head):
-        actual = next((kind for kind, magic in _SNIFF if magic in head[:1024]), "not a " + fmt.upper() + " file")
+        actual = next(
+            (kind for kind, magic in _SNIFF if magic in head[:1024]), "not a " + fmt.upper() + " file"
+        )
         raise CorruptFile(
             f"the bytes do not match the suffix {suffix} (content looks like: {actual})",
             "Rename the file to its real type, or export it again.",
@@ -110,7 +112,9 @@ def read(path: str | Path) -> Document:
     except InputError:
         raise
     except (MemoryError, RecursionError) as e:
-        raise CorruptFile(f"the file could not be read ({type(e).__name__})", "Export it again.", path.name) from e
+        raise CorruptFile(
+            f"the file could not be read ({type(e).__name__})", "Export it again.", path.name
+        ) from e
     except Exception as e:  # a broken file can make any parser raise anything
         raise CorruptFile(
             f"the {fmt.upper()} file is damaged or not what it claims ({type(e).__name__}: {str(e)[:120]})",

@@ -64,7 +64,14 @@ class PageContent:
 
 def join_text(left: str, right: str) -> str:
     """Join two pieces of one sentence that a line break separated: no space, except between Latin words."""
-    if left and right and left[-1].isascii() and left[-1].isalpha() and right[0].isascii() and right[0].isalpha():
+    if (
+        left
+        and right
+        and left[-1].isascii()
+        and left[-1].isalpha()
+        and right[0].isascii()
+        and right[0].isalpha()
+    ):
         return left + " " + right
     return left + right
 
@@ -129,7 +136,9 @@ def plumber_lines(plumber_page, number: int) -> list[Line]:
     """The text lines of one page from pdfplumber (slower, but reads every text object)."""
     lines = []
     for ln in plumber_page.extract_text_lines(return_chars=True, strip=True):
-        sizes = [c["size"] for c in ln["chars"] if not c["text"].isspace()] or [c["size"] for c in ln["chars"]]
+        sizes = [c["size"] for c in ln["chars"] if not c["text"].isspace()] or [
+            c["size"] for c in ln["chars"]
+        ]
         size = statistics.median(sizes)
         text = CJK_SPACE.sub("", ln["text"])
         lines.append(Line(text, ln["x0"], ln["x1"], ln["top"], ln["bottom"] - 0.12 * size, size, number))
@@ -154,9 +163,20 @@ def _merge_same_baseline(lines: list[Line]) -> list[Line]:
         prev = merged[-1] if merged else None
         if prev and abs(prev.base - ln.base) < 0.3 * ln.size and ln.x0 >= prev.x1 - 1:
             gap = ln.x0 - prev.x1
-            sep = " " if gap > 0.8 * ln.size and not (CJK.match(prev.text[-1]) and CJK.match(ln.text[0])) else ""
-            merged[-1] = Line(prev.text + sep + ln.text, prev.x0, ln.x1, min(prev.top, ln.top), prev.base,
-                              max(prev.size, ln.size), prev.page)
+            sep = (
+                " "
+                if gap > 0.8 * ln.size and not (CJK.match(prev.text[-1]) and CJK.match(ln.text[0]))
+                else ""
+            )
+            merged[-1] = Line(
+                prev.text + sep + ln.text,
+                prev.x0,
+                ln.x1,
+                min(prev.top, ln.top),
+                prev.base,
+                max(prev.size, ln.size),
+                prev.page,
+            )
         else:
             merged.append(ln)
     return merged
@@ -169,8 +189,12 @@ def _digits_masked(text: str) -> str:
 def remove_furniture(pages: list[PageContent]) -> None:
     """Drop page numbers and running headers/footers: lines in the top or bottom zone that
     look like a page number or repeat (digits aside) on several pages."""
+
     def in_zone(ln: Line, page: PageContent) -> bool:
-        return ln.base < page.height * FURNITURE_ZONE + ln.size or ln.top > page.height * (1 - FURNITURE_ZONE) - ln.size
+        return (
+            ln.base < page.height * FURNITURE_ZONE + ln.size
+            or ln.top > page.height * (1 - FURNITURE_ZONE) - ln.size
+        )
 
     seen = Counter()
     for page in pages:
@@ -180,7 +204,8 @@ def remove_furniture(pages: list[PageContent]) -> None:
         kept = []
         for ln in page.lines:
             if in_zone(ln, page) and (
-                PAGE_NUMBER.match(ln.text.strip()) or (len(pages) > 1 and seen[_digits_masked(ln.text)] >= repeat_floor)
+                PAGE_NUMBER.match(ln.text.strip())
+                or (len(pages) > 1 and seen[_digits_masked(ln.text)] >= repeat_floor)
             ):
                 continue
             kept.append(ln)
@@ -200,9 +225,12 @@ def find_tables(plumber_page, number: int, lines: list[Line]) -> tuple[list[Tabl
     if not tables:
         return [], lines
     outside = [
-        ln for ln in lines
-        if not any(t.top - 2 <= (ln.top + ln.base) / 2 <= t.bottom + 2 and ln.x0 >= t.x0 - 2 and ln.x1 <= t.x1 + 2
-                   for t in tables)
+        ln
+        for ln in lines
+        if not any(
+            t.top - 2 <= (ln.top + ln.base) / 2 <= t.bottom + 2 and ln.x0 >= t.x0 - 2 and ln.x1 <= t.x1 + 2
+            for t in tables
+        )
     ]
     return tables, outside
 
@@ -271,8 +299,12 @@ def learn_layout(pages: list[PageContent]) -> Layout:
     left = min(repeated) if repeated else 0.0
     long_ends = sorted(ln.x1 for ln in body if len(ln.text) >= 8)
     right = long_ends[int(len(long_ends) * 0.8)] if long_ends else max((ln.x1 for ln in lines), default=0.0)
-    gaps = [b.base - a.base for p in pages for a, b in zip(p.lines, p.lines[1:], strict=False)
-            if abs(a.size - size) < 1 and abs(b.size - size) < 1 and 0 < b.base - a.base < 4 * size]
+    gaps = [
+        b.base - a.base
+        for p in pages
+        for a, b in zip(p.lines, p.lines[1:], strict=False)
+        if abs(a.size - size) < 1 and abs(b.size - size) < 1 and 0 < b.base - a.base < 4 * size
+    ]
     leading = statistics.median(gaps) if gaps else 1.5 * size
     return Layout(float(left), float(right), size, leading)
 

@@ -22,7 +22,9 @@ def decode(data: bytes, name: str) -> str:
 def read(path: Path, doc: Document) -> Document:
     text = decode(path.read_bytes(), path.name)
     if "\x00" in text:
-        raise CorruptFile("the file holds binary data, not text", "Give the original PDF or Word file.", path.name)
+        raise CorruptFile(
+            "the file holds binary data, not text", "Give the original PDF or Word file.", path.name
+        )
     builder = DocumentBuilder(doc)
     for line in text.splitlines():
         line = line.strip()

@@ -26,7 +26,9 @@ DATE = re.compile(
     r"(?P<y>[0-9０-９]{4}|[〇零○一二三四五六七八九]{4})\s*年\s*(?P<m>[0-9０-９]{1,2}|[一二三四五六七八九十]{1,3})\s*月"
     r"\s*(?P<d>[0-9０-９]{1,2}|[一二三四五六七八九十]{1,3})\s*日"
 )
-ORG_HINT = re.compile(r"(党组|党委|委员会|巡视组|巡察组|办公室|办公厅|政府|局|厅|委|院|校|大学|公司|集团|中心|部|所|社|会|组)$")
+ORG_HINT = re.compile(
+    r"(党组|党委|委员会|巡视组|巡察组|办公室|办公厅|政府|局|厅|委|院|校|大学|公司|集团|中心|部|所|社|会|组)$"
+)
 
 
 def numbering_of(text: str) -> tuple[str, int] | None:
@@ -92,7 +94,11 @@ def find_title(doc: Document) -> None:
             break
         if block.numbering:
             break
-        if block.style in ("title", "large", "centered") and is_title_like(block.text) and len(block.text) >= 6:
+        if (
+            block.style in ("title", "large", "centered")
+            and is_title_like(block.text)
+            and len(block.text) >= 6
+        ):
             block.kind, block.level = "heading", 0
             doc.title = block.text
             return
@@ -132,7 +138,10 @@ def find_date_and_issuer(doc: Document) -> None:
 
 DOC_TYPES = (
     ("plan", re.compile(r"整改(?:工作)?方案|实施方案|工作方案|整改台账|整改清单|任务清单")),
-    ("progress", re.compile(r"整改(?:工作)?(?:进展|落实)?情况的?(?:通报|报告|公告)|进展情况|整改情况|整改成效")),
+    (
+        "progress",
+        re.compile(r"整改(?:工作)?(?:进展|落实)?情况的?(?:通报|报告|公告)|进展情况|整改情况|整改成效"),
+    ),
     ("meeting", re.compile(r"会议|召开|专题会")),
     ("feedback", re.compile(r"反馈意见|反馈情况|巡视.*反馈|巡察.*反馈")),
 )
