@@ -104,8 +104,15 @@ def print_table(result: dict) -> None:
             show_lines=True,
             expand=True,
         )
-        for header in ("类型", "问题类别", "内容", "责任单位", "时限", "页"):
-            table.add_column(header, overflow="fold")
+        for header, ratio in (
+            ("类型", 1),
+            ("问题类别", 2),
+            ("内容", 7),
+            ("责任单位", 2),
+            ("时限", 2),
+            ("页", 1),
+        ):
+            table.add_column(header, overflow="fold", ratio=ratio)
         for i in items:
             table.add_row(
                 KIND_NAMES.get(i["kind"], i["kind"]),

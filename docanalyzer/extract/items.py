@@ -23,7 +23,8 @@ from docanalyzer.extract.fields import (
 from docanalyzer.model import Block, Citation, Document, Item
 from docanalyzer.text.structure import DATE, NUMBERING
 
-# Sections whose text describes rather than directs or reports: no items there.
+# Section titles (numbering aside, short) whose text describes rather than directs or reports.
+SECTION_TITLE_MAX = 16
 SKIP_SECTION = re.compile(
     r"总体情况|基本情况|工作目标|目标任务|指导思想|总体要求|基本原则|工作机构|组织机构|下一步|工作打算|"
     r"巡察(?:工作)?基本情况|巡视(?:工作)?基本情况|主要成效|取得的成效|工作成效|整改成效"
@@ -44,6 +45,11 @@ TRAILING_MARK = re.compile(r"[（(](?P<mark>[^（）()]{2,8})[）)]\s*$")
 NOT_ITEM_LINE = re.compile(
     r"^(?:联系电话|电话|联系人|邮箱|电子邮箱|邮政信箱|通讯地址|地址|附件|主送|抄送|印发|来信|传真)"
 )
+# Passages that report on the inspection itself, not on a problem or a step.
+NOT_ITEM_TEXT = re.compile(
+    r"收到[^。]{0,24}问题线索|已按(?:有关|相关)?规定(?:移交|转交)|反馈如下|(?:巡视|巡察)(?:组)?认为|^(?:根据|按照)[^。]{0,40}(?:统一部署|安排|要求)"
+)
+PRAISE = re.compile(r"取得(?:了)?(?:明显|积极|阶段性|显著|重要)成效|高度重视|总体进展顺利|有序推进$|成效明显")
 PROBLEM_MARK = re.compile(
     r"不够|不到位|不力|不严|不足|不强|不高|不深|不实|不规范|不健全|不完善|不及时|不精准|不平衡|不明显|"
     r"偏松|偏软|偏弱|偏少|薄弱|缺失|缺乏|欠缺|存在|未按|未能|未经|未落实|未建立|未执行|没有|滞后|流于形式|"
@@ -52,9 +58,14 @@ PROBLEM_MARK = re.compile(
 MEASURE_MARK = re.compile(
     r"已|完成|建立|健全|制定|出台|修订|印发|开展|召开|组织|清退|追缴|收回|退还|约谈|谈话|查处|立案|处分|"
     r"诫勉|问责|通报|纠正|签订|移送|轮岗|培训|排查|核查|评查|督导|实现|新增|累计|举办|整改|处置|办结|挽回|补缴|"
-    r"调整|撤销|清理|上线|投入|推行|实行|落实"
+    r"调整|撤销|清理|上线|投入|推行|实行|落实|回访|交办|提升|完善|设立|配备|新建|改造|退回|发放|压减|减少|选派|挂职|"
+    r"搭建|下发|检查|走访|督促|会同|研究|部署|明确|推动|形成|编制|启动|复核|复查|审核|收缴|追回|兑现|公开|警示"
 )
-FUTURE = re.compile(r"^(?:下一步|下步|今后|我们将|将|拟|计划|争取|力争|继续)|将(?:继续|进一步|持续)")
+FUTURE = re.compile(
+    r"^(?:下一步|下步|今后|我们将|拟|计划|争取|力争|继续)|将(?:继续|进一步|持续|不断|加快|着力|深入|全力|适时)"
+)
+ELABORATION = re.compile(r"^(?:其中|这|此举|该|从而|进而|由此)")
+BOILERPLATE = re.compile(r"欢迎|监督电话|联系电话|联系人|来信来访")
 SENTENCE = re.compile(r"[^。！？!?]*[。！？!?]+[”’」』）)]?|[^。！？!?]+$")
 
 # Plan-table columns, by header words; the first match wins.
@@ -140,6 +151,18 @@ class Detector:
         self.columns: dict[str, int] | None = None
 
     # -- sections -------------------------------------------------------------------------
+    @staticmethod
+    def section_is(pattern: re.Pattern, path: list[str]) -> bool:
+        """Whether a heading on the path is a section title of this kind (``四、工作要求``), not a
+        long heading that happens to hold the words (``（一）贯彻落实…工作要求方面``)."""
+        for heading in path:
+            title = heading
+            for numbering, _ in NUMBERING:
+                title = numbering.sub("", title, count=1)
+            if len(title) <= SECTION_TITLE_MAX and pattern.search(title):
+                return True
+        return False
+
     def section_paths(self) -> list[list[str]]:
         paths, stack = [], []
         for block in self.doc.blocks:
@@ -175,7 +198,11 @@ class Detector:
         while i < end:
             block, path = doc.blocks[i], paths[i]
             heading = path[-1] if path else None
-            if any(SKIP_SECTION.search(h) for h in path) or NOT_ITEM_LINE.match(block.text):
+            if (
+                self.section_is(SKIP_SECTION, path)
+                or NOT_ITEM_LINE.match(block.text)
+                or NOT_ITEM_TEXT.search(block.text[:60])
+            ):
                 i += 1
                 continue
             if block.kind == "table_row":
@@ -204,7 +231,7 @@ class Detector:
         return self.spans
 
     def is_problem_section(self, path: list[str]) -> bool:
-        return not any(REQUIREMENT_SECTION.search(h) for h in path)
+        return not self.section_is(REQUIREMENT_SECTION, path)
 
     def problem_point(self, i: int, end: int, heading: str | None) -> int:
         """A numbered problem point: a paragraph, or a heading sentence with its evidence after it;
@@ -279,18 +306,12 @@ class Detector:
         for a, b in parts:
             a, b = trim(text, a, b)
             piece = text[a:b]
-            if (
-                b - a < 6
-                or FUTURE.search(piece)
-                or re.search(r"欢迎|监督电话|联系电话|联系人|来信来访", piece)
-            ):
+            if b - a < 6 or FUTURE.search(piece) or BOILERPLATE.search(piece) or PRAISE.search(piece):
                 continue
-            if MEASURE_MARK.search(piece) and (
-                re.search(r"[0-9０-９]|已|完成|建立|出台|制定|修订|印发", piece)
-            ):
+            if current is not None and (ELABORATION.match(piece) or not MEASURE_MARK.search(piece)):
+                current.end = b  # a sentence that only says more about the step before
+            else:
                 current = self.add("measure", a, b, heading)
-            elif current is not None:
-                current.end = b
         if current is not None and mark:
             current.deadline = mark
 

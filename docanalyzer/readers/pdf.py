@@ -26,6 +26,8 @@ PAGE_NUMBER = re.compile(
 )
 CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef]")
 CJK_SPACE = re.compile(r"(?<=[\u3000-\u9fff\uff00-\uffef]) +(?=[\u3000-\u9fff\uff00-\uffef])")
+CANNOT_END = frozenset("（《“‘([{【〔、，,")  # a paragraph never ends on these
+CANNOT_START = frozenset("）》”’)]}】〕、，,。；;：:！？")  # nor starts with these
 FURNITURE_ZONE = 0.1  # top and bottom share of the page where running headers and footers stand
 MIN_RULES_FOR_TABLES = 4  # path objects on a page before pdfplumber looks for tables
 
@@ -318,6 +320,8 @@ def _starts_paragraph(prev: Line | None, ln: Line, layout: Layout, new_page: boo
     large = ln.size > layout.size + 1.5
     if large and not new_page:
         return ln.base - prev.base > 2 * ln.size  # titles wrap onto centred lines
+    if prev.text[-1] in CANNOT_END or ln.text[0] in CANNOT_START:
+        return False  # a break inside brackets or before closing punctuation is only a line break
     if prev.x1 < layout.right - 1.5 * cw:
         return True  # the line before ended short
     if ln.x0 > layout.left + 0.9 * cw:
