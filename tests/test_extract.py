@@ -103,7 +103,7 @@ def test_own_documents_meet_the_targets(own_documents):
 
 
 def test_citations_are_verbatim_and_free_of_page_furniture(own_documents):
-    for spec, path in own_documents:
+    for _, path in own_documents:
         analysis = analyze(path)
         text = analysis.document.text
         for item in analysis.items:
