@@ -56,6 +56,32 @@ SETTINGS: tuple[Setting, ...] = (
         "Normalise traditional characters to simplified for segmentation and classification.",
     ),
     Setting("data_dir", "./data", "Data directory: database, stored copies, archive and failed files."),
+    Setting(
+        "database_url",
+        "",
+        "SQLAlchemy URL of the store, e.g. postgresql+psycopg://user@host:5432/name; "
+        "empty: SQLite (WAL mode) at DATA_DIR/docanalyzer.db.",
+    ),
+    Setting("inbox", "./inbox", "Folder that `docanalyzer watch` watches when none is given."),
+    Setting("workers", 0, "Worker processes that analyse documents side by side; 0: one per CPU core."),
+    Setting("time_limit_s", 120, "Seconds one document may take to analyse before its worker is stopped."),
+    Setting(
+        "memory_limit_mb",
+        2048,
+        "Address space one worker process may use, in megabytes (a file needing more fails, alone).",
+    ),
+    Setting(
+        "stable_s",
+        2,
+        "Seconds a file's size and modification time must stay unchanged before the watcher takes it.",
+    ),
+    Setting("rescan_s", 60, "Seconds between full rescans of the inbox (catches files that events missed)."),
+    Setting("poll", False, "Watch the inbox by polling instead of file system events (for network shares)."),
+    Setting(
+        "leave_in_place",
+        False,
+        "Leave processed files in the inbox instead of moving them to DATA_DIR/archive/YYYY/MM/.",
+    ),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
