@@ -1,0 +1,1 @@
+"""Alembic migrations of the store, run by ``docanalyzer db upgrade`` and at start-up."""
