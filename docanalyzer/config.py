@@ -33,6 +33,12 @@ SETTINGS: tuple[Setting, ...] = (
         "max_docx_part_mb", 200, "Largest uncompressed part inside a .docx (zip bomb guard), in megabytes."
     ),
     Setting(
+        "pdf_engine",
+        "auto",
+        "PDF text: 'auto' (pypdfium2, pdfplumber for ruled tables and for fonts without glyph boxes) "
+        "or 'pdfplumber' (every page; slower).",
+    ),
+    Setting(
         "model_dir",
         str(PROJECT_DIR / "models" / "category"),
         "Folder of the category classifier and its card.",

@@ -29,6 +29,13 @@ def squash(text):
     return re.sub(r"\s+", "", text)
 
 
+@pytest.fixture(params=["auto", "pdfplumber"], autouse=True)
+def engine(request, monkeypatch):
+    """Every PDF test runs on both text engines: they must read the same document."""
+    monkeypatch.setenv("DOCANALYZER_PDF_ENGINE", request.param)
+    return request.param
+
+
 def test_offsets_are_exact_and_text_round_trips(tmp_path):
     blocks = [
         {"t": "title", "text": "市委第九巡察组关于巡察某某局党组的反馈意见"},

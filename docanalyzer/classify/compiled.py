@@ -16,7 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
-from docanalyzer.classify.features import char_preprocessor, check_text, word_analyzer
+from docanalyzer.classify.features import check_text, word_terms
+from docanalyzer.text.normalize import for_model
 
 WEIGHTS_FILE = "weights.npz"
 WHITE_SPACES = re.compile(r"\s\s+")
@@ -49,8 +50,9 @@ class CompiledClassifier:
         self.classes_ = arrays["classes"]
         self.word_index = {t: i for i, t in enumerate(arrays["word_terms"].tolist())}
         self.char_index = {t: i for i, t in enumerate(arrays["char_terms"].tolist())}
-        self.word_idf = arrays["word_idf"]
-        self.char_idf = arrays["char_idf"]
+        # Python floats: indexing a numpy array one element at a time is ten times slower.
+        self.word_idf = arrays["word_idf"].tolist()
+        self.char_idf = arrays["char_idf"].tolist()
         self.char_min, self.char_max = (int(n) for n in arrays["char_ngrams"])
         self.coef = arrays["coef"]  # folds x classes (or 1 for two classes) x features
         self.intercept = arrays["intercept"]
@@ -64,24 +66,27 @@ class CompiledClassifier:
         with np.load(path, allow_pickle=False) as arrays:
             return cls({k: arrays[k] for k in arrays.files})
 
-    def _char_ngrams(self, text: str) -> list[str]:
-        text = WHITE_SPACES.sub(" ", char_preprocessor(text))
+    def _char_ngrams(self, normalized: str) -> list[str]:
+        text = WHITE_SPACES.sub(" ", normalized)
         grams = []
         for n in range(self.char_min, self.char_max + 1):
             grams.extend(text[i : i + n] for i in range(len(text) - n + 1))
         return grams
 
     @staticmethod
-    def _tfidf(terms: list[str], index: dict[str, int], idf: np.ndarray, offset: int) -> dict[int, float]:
-        counts = Counter(index[t] for t in terms if t in index)
+    def _tfidf(terms: list[str], index: dict[str, int], idf: list[float], offset: int) -> dict[int, float]:
+        counts = Counter(j for j in map(index.get, terms) if j is not None)
         values = {offset + j: (1.0 + math.log(n)) * idf[j] for j, n in counts.items()}
         norm = math.sqrt(sum(v * v for v in values.values()))
         return {j: v / norm for j, v in values.items()} if norm else {}
 
     def vectorize(self, text: str) -> dict[int, float]:
         """Sparse TF-IDF row (feature index -> value) as the fitted FeatureUnion makes it."""
-        row = self._tfidf(word_analyzer(text), self.word_index, self.word_idf, 0)
-        row.update(self._tfidf(self._char_ngrams(text), self.char_index, self.char_idf, len(self.word_index)))
+        normalized = for_model(text)  # once for both analyzers, as each would make it
+        row = self._tfidf(word_terms(normalized), self.word_index, self.word_idf, 0)
+        row.update(
+            self._tfidf(self._char_ngrams(normalized), self.char_index, self.char_idf, len(self.word_index))
+        )
         return row
 
     def _proba(self, row: dict[int, float]) -> np.ndarray:
@@ -110,13 +115,14 @@ class CompiledClassifier:
             if self.mean_coef.shape[0] > 1
             else (self.mean_coef[0] * (1 if class_index == 1 else -1))
         )
-        scored = sorted(((v * weights[j], j) for j, v in row.items()), reverse=True)
+        cols = np.fromiter(row.keys(), dtype=np.int64, count=len(row))
+        pushes = np.fromiter(row.values(), dtype=float, count=len(row)) * weights[cols]
         out = []
-        for w, j in scored:
-            if w <= 0 or len(out) >= top:
+        for k in np.argsort(-pushes)[: 4 * top]:
+            name = self.names[cols[k]].replace("_", "")
+            if pushes[k] <= 0 or len(out) >= top:
                 break
-            name = self.names[j].replace("_", "")
-            if len(name) >= 2 and name not in out and not any(name in o for o in out):
+            if len(name) >= 2 and not any(name in o for o in out):
                 out.append(name)
         return out
 

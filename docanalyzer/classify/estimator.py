@@ -18,7 +18,7 @@ class CategoryClassifier(ClassifierMixin, BaseEstimator):
     def __init__(
         self,
         C: float = 0.5,
-        char_ngrams: tuple[int, int] = (1, 3),
+        char_ngrams: tuple[int, int] = (2, 3),
         calibration_folds: int = 3,
         random_state: int = 0,
     ):

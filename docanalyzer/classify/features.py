@@ -9,10 +9,14 @@ from docanalyzer.text.normalize import for_model
 MAX_TEXT = 1_000_000
 
 
-def word_analyzer(text: str) -> list[str]:
-    """Words and word bigrams of the normalised passage, segmented by the shared spaCy/jieba pipeline."""
-    tokens = words(for_model(text))
+def word_terms(normalized: str) -> list[str]:
+    """Words and word bigrams of an already normalised passage (shared spaCy/jieba pipeline)."""
+    tokens = words(normalized)
     return tokens + [a + "_" + b for a, b in zip(tokens, tokens[1:], strict=False)]
+
+
+def word_analyzer(text: str) -> list[str]:
+    return word_terms(for_model(text))
 
 
 def char_preprocessor(text: str) -> str:

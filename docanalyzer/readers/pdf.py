@@ -15,6 +15,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from docanalyzer import config
 from docanalyzer.errors import CorruptFile, Encrypted, NoTextLayer
 from docanalyzer.model import Document, DocumentBuilder
 
@@ -249,6 +250,7 @@ def _join_cell(cell: str | None) -> str:
 def read_pages(path: Path) -> tuple[list[PageContent], dict]:
     import pypdfium2.raw as raw
 
+    engine = str(config.get("pdf_engine"))
     pdf = _open(path)
     plumber = None
     pages = []
@@ -258,6 +260,7 @@ def read_pages(path: Path) -> tuple[list[PageContent], dict]:
             page = pdf[index]
             content = PageContent(index + 1, page.get_height(), page.get_width())
             content.lines, trusted = page_lines(page, index + 1)
+            trusted = trusted and engine == "auto"
             rules = sum(1 for _ in page.get_objects(filter=[raw.FPDF_PAGEOBJ_PATH], max_depth=2))
             if not trusted or rules >= MIN_RULES_FOR_TABLES:
                 if plumber is None:

@@ -15,6 +15,7 @@ from docanalyzer import config
 
 SENTENCE_ENDS = frozenset("。！？；!?;")
 CJK_RUN = re.compile(r"[\u4e00-\u9fff]")
+PUNCT = re.compile(r"[\W_]+")
 
 
 def user_dictionary() -> Path:
@@ -67,8 +68,13 @@ def get_nlp():
 
 
 def words(text: str) -> list[str]:
-    """Segmented words of a passage (punctuation and spaces dropped)."""
-    return [t.text for t in get_nlp().tokenizer(text) if not t.is_space and not t.is_punct]
+    """Segmented words of a passage (punctuation and spaces dropped).
+
+    Calls the pipeline tokenizer's own jieba segmenter, with its dictionaries, without
+    building a spaCy ``Doc``: the classifier needs only the strings, and the ``Doc``
+    would double the cost of each passage."""
+    segmenter = get_nlp().tokenizer.jieba_seg
+    return [w for w in segmenter.cut(text, cut_all=False) if w.strip() and not PUNCT.fullmatch(w)]
 
 
 def has_chinese(text: str) -> bool:
