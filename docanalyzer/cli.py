@@ -181,6 +181,64 @@ def show_config() -> None:
         typer.echo(f"{setting.name} = {value!r}  [{source}; {setting.env}]\n    {setting.help}")
 
 
+# -- the store and the inbox watcher ------------------------------------------------------------
+
+db_app = typer.Typer(help="The store's database (SQLite in DATA_DIR, or DOCANALYZER_DATABASE_URL).")
+app.add_typer(db_app, name="db", no_args_is_help=True)
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Create the store's tables or migrate them to the newest schema (watch and ingest do it too)."""
+    from docanalyzer.store import db
+
+    try:
+        revision = db.upgrade()
+        where = db.shown(db.database_url())
+    except DocanalyzerError as e:
+        fail(e.message)
+        raise typer.Exit(1) from e
+    typer.echo(f"{where}: schema at revision {revision}")
+
+
+@app.command()
+def watch(
+    inbox: Annotated[
+        Path | None, typer.Argument(help="Folder to watch (default: the inbox setting, ./inbox).")
+    ] = None,
+    once: Annotated[bool, typer.Option("--once", help="Process what is there, then exit.")] = False,
+    poll: Annotated[
+        bool, typer.Option("--poll", help="Poll instead of file system events (network shares).")
+    ] = False,
+) -> None:
+    """Watch a folder: analyse each file dropped in, store its items, archive it. Ctrl-C stops."""
+    from docanalyzer.ingest.service import run_watch
+
+    try:
+        run_watch(inbox, once=once, poll=poll)
+    except DocanalyzerError as e:
+        fail(e.message)
+        raise typer.Exit(1) from e
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="Files, or folders to search through.")],
+) -> None:
+    """Analyse files into the store once, with a progress bar, leaving them where they are."""
+    from docanalyzer.ingest.service import run_ingest
+
+    missing = [p for p in paths if not p.exists()]
+    for path in missing:
+        fail(f"{path}: [E100] file or folder not found. Check the path and try again.")
+    try:
+        counts = run_ingest([p for p in paths if p.exists()])
+    except DocanalyzerError as e:
+        fail(e.message)
+        raise typer.Exit(1) from e
+    raise typer.Exit(1 if missing or counts.get("failed") else 0)
+
+
 def main() -> None:
     try:
         app()

@@ -296,6 +296,7 @@ def _model_version_id(conn: Connection, version: str) -> int:
 def _save_analysis(conn: Connection, document_id: int, analysis: dict, model_version: str) -> dict:
     """Blocks are replaced; items are matched by id: new ones added, known ones get the new
     suggestions, vanished ones dropped unless a reviewer touched them (then kept, not current)."""
+    analysis = _without_nul(analysis)
     doc = analysis["document"]
     version_id = _model_version_id(conn, model_version)
     conn.execute(
@@ -342,6 +343,17 @@ def _save_analysis(conn: Connection, document_id: int, analysis: dict, model_ver
         "kept": len(kept),
         "dropped": len(dropped),
     }
+
+
+def _without_nul(value):
+    """PostgreSQL text cannot hold NUL; U+FFFD takes its place, one character for one, so offsets hold."""
+    if isinstance(value, str):
+        return value.replace("\x00", "\ufffd")
+    if isinstance(value, dict):
+        return {k: _without_nul(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_without_nul(v) for v in value]
+    return value
 
 
 def _item_row(document_id: int, position: int, item: dict, version_id: int) -> dict:

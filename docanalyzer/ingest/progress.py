@@ -1,0 +1,116 @@
+"""What the watcher tells people and machines: a Rich progress line on the terminal, one
+plain line per file, and a JSON-lines log of every event in DATA_DIR/logs/."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from collections import Counter
+from datetime import UTC, datetime
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
+
+FINAL = ("done", "failed", "duplicate", "known", "skipped")  # events that settle one file
+
+
+class Reporter:
+    def __init__(self, log_path: Path, title: str, total: int | None = None):
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        self.log = open(log_path, "a", encoding="utf-8")  # noqa: SIM115 (open for the reporter's life)
+        self.counts: Counter[str] = Counter()
+        self.started: float | None = None
+        self.state = {"queued": 0, "working": 0, "waiting": 0}
+        columns = [SpinnerColumn(), TextColumn("{task.description}")]
+        if total is not None:
+            columns += [BarColumn(), MofNCompleteColumn()]
+        columns += [TextColumn("{task.fields[summary]}"), TimeElapsedColumn()]
+        console = Console(stderr=True)
+        # on a terminal a live line; in a log or a pipe the per-file lines and the summary say it all
+        self.progress = Progress(*columns, console=console, disable=not console.is_terminal)
+        self.task = self.progress.add_task(title, total=total, summary=self.summary())
+        self.progress.start()
+
+    def rate(self) -> float:
+        """Documents analysed (done or failed) per minute since the first file was taken."""
+        if self.started is None:
+            return 0.0
+        minutes = max(time.monotonic() - self.started, 1e-6) / 60
+        return (self.counts["done"] + self.counts["failed"]) / minutes
+
+    def summary(self) -> str:
+        c, s = self.counts, self.state
+        return (
+            f"done {c['done']} · failed {c['failed']} · duplicates {c['duplicate']} · "
+            f"queued {s['queued'] + s['waiting']} · working {s['working']} · {self.rate():.1f}/min"
+        )
+
+    def event(self, name: str, level: str = "info", **fields) -> None:
+        """Log one event; files that are settled also count and get a line on the terminal."""
+        record = {
+            "ts": datetime.now(UTC).isoformat(),
+            "level": level,
+            "event": name,
+            "pid": os.getpid(),
+            **fields,
+        }
+        self.log.write(json.dumps(record, ensure_ascii=False) + "\n")
+        self.log.flush()
+        if name == "queued" and self.started is None:
+            self.started = time.monotonic()
+        if name in FINAL:
+            self.counts[name] += 1
+            self.progress.advance(self.task)
+        line = self._line(name, fields)
+        if line:
+            print(line, file=sys.stderr if level == "error" else sys.stdout, flush=True)
+        self.progress.update(self.task, summary=self.summary())
+
+    @staticmethod
+    def _line(name: str, f: dict) -> str | None:
+        if name == "done":
+            return f"done      {f['file']}: {f['items']} items, document #{f['document_id']} ({f['seconds']:.1f} s)"
+        if name == "failed":
+            return f"failed    {f['error']}"
+        if name == "duplicate":
+            return f"duplicate {f['file']}: same bytes as document #{f['document_id']} ({f['of']})"
+        if name == "known":
+            return f"known     {f['file']}: already in the store"
+        if name == "skipped":
+            return f"skipped   {f['file']}: " + (
+                "given twice" if f["reason"] == "taken" else "no longer there"
+            )
+        if name == "resumed":
+            return f"resumed   {f['file']}: claimed before a stop, analysing it now"
+        if name == "returned":
+            return f"returned  {f['file']}: not started, left for the next run"
+        if name == "stopping":
+            return "stopping: " + (
+                "now" if f.get("force") else "finishing the files in progress (again to stop now)"
+            )
+        return None
+
+    def update(self, **state: int) -> None:
+        self.state.update(state)
+        self.progress.update(self.task, summary=self.summary())
+
+    def close(self) -> None:
+        self.progress.stop()
+        c = self.counts
+        print(
+            f"done {c['done']}, failed {c['failed']}, duplicates {c['duplicate']}"
+            f" ({self.rate():.1f} documents/minute)",
+            flush=True,
+        )
+        self.event("stopped", **dict(c))
+        self.log.close()

@@ -1,0 +1,487 @@
+"""The ingest pipeline and its journal: every file is processed exactly once, whatever happens.
+
+For each file: store a copy by sha256 and commit a 'claimed' row (the journal), analyse the
+copy in a worker, commit the items and 'done' (or 'failed') together with where the file must
+go, and move the inbox file last. A restart first finishes the moves the store records as not
+done, then queues again the documents still claimed: after ``kill -9`` at any moment nothing is
+lost, nothing analysed twice into the store, and nothing deleted.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import queue
+import signal
+import time
+from collections import deque
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from docanalyzer.ingest import IngestError
+from docanalyzer.ingest.files import (
+    Tracker,
+    candidates,
+    free_name,
+    ignored,
+    move,
+    sha256_of,
+    signature,
+    store_copy,
+    write_note,
+)
+from docanalyzer.ingest.pool import Outcome, Pool
+from docanalyzer.ingest.progress import Reporter
+from docanalyzer.store import StoreError, repository
+
+TICK_S = 0.2
+
+
+@dataclass
+class Options:
+    data_dir: Path
+    workers: int
+    time_limit: float
+    memory_mb: int
+    leave_in_place: bool = False
+
+
+class Ingestor:
+    """Takes files, runs them through the pool and settles each one in the store and on disk."""
+
+    def __init__(self, engine, options: Options, reporter: Reporter):
+        self.engine, self.options, self.reporter = engine, options, reporter
+        self.data_dir = options.data_dir
+        self.pool = Pool(
+            options.workers, options.time_limit, options.memory_mb, self.data_dir / "logs" / "workers.log"
+        )
+        self.queue: deque[dict] = deque()  # claimed tasks waiting for a worker
+        self.in_flight: dict[str, dict] = {}  # sha256 -> task, queued or in a worker
+        self.paths: set[Path] = set()  # inbox paths of those tasks
+        self.settled: dict[Path, tuple[int, int]] = {}  # files left in place, already dealt with
+        self.stop_requested = 0
+        self.backlog = 2 * options.workers  # claimed files waiting for a worker, at most
+        self._lock_file = None
+
+    # -- life cycle -------------------------------------------------------------------------
+
+    def lock(self) -> None:
+        """One watcher or ingest per data directory: two would claim each other's files."""
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self._lock_file = open(self.data_dir / ".lock", "a+")  # noqa: SIM115 (held for the process's life)
+        try:
+            fcntl.flock(self._lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as e:
+            self._lock_file.seek(0)
+            holder = self._lock_file.read().strip() or "another process"
+            raise IngestError(
+                f"the data directory {self.data_dir} is in use by {holder}",
+                "Stop that watcher or ingest first, or drop the files into its inbox.",
+            ) from e
+        self._lock_file.truncate(0)
+        self._lock_file.write(f"docanalyzer pid {os.getpid()}")
+        self._lock_file.flush()
+
+    def start(self) -> None:
+        self.lock()
+        for partial in (self.data_dir / "files").glob(".incoming-*"):
+            partial.unlink()  # our own copy cut short by a crash; its file is still in the inbox
+        self.reconcile()
+        self.pool.start()
+
+    def close(self) -> None:
+        self.pool.close(kill=self.stop_requested > 1)
+        self.reporter.close()
+        if self._lock_file:
+            self._lock_file.close()
+
+    def request_stop(self, *_args) -> None:
+        """First SIGTERM/Ctrl-C: take no more files and finish those in a worker; second: stop now."""
+        self.stop_requested += 1
+        self.reporter.event("stopping", level="warning", force=self.stop_requested > 1)
+
+    def handle_signals(self) -> None:
+        signal.signal(signal.SIGTERM, self.request_stop)
+        signal.signal(signal.SIGINT, self.request_stop)
+
+    # -- the journal ------------------------------------------------------------------------
+
+    def reconcile(self) -> None:
+        """Finish what a previous run left half done: moves the store recorded, then documents claimed."""
+        for move_entry in repository.unfinished_moves(self.engine):
+            self._settle_file(move_entry)
+        for c in repository.claimed(self.engine):
+            source = Path(c["source_path"])
+            task = {**c, "path": str(self.data_dir / c["stored_path"]), "source_sig": signature(source)}
+            if task["source_sig"] is not None and sha256_of(source) != c["sha256"]:
+                task["source_sig"] = None  # another file took its name meanwhile: leave that one be
+            self._enqueue(task)
+            self.reporter.event("resumed", file=c["name"], sha256=c["sha256"], document_id=c["document_id"])
+
+    def _enqueue(self, task: dict) -> None:
+        self.queue.append(task)
+        self.in_flight[task["sha256"]] = task
+        self.paths.add(Path(task["source_path"]))
+
+    def take(self, path: Path, remember_in_place: bool = False) -> str:
+        """Take one file: 'queued', 'duplicate', 'known' (left in place earlier), 'busy'
+        (a copy with the same bytes is in flight: try again later), 'taken' (already in flight)
+        or 'gone'."""
+        path = path.absolute()
+        if path in self.paths:
+            return "taken"
+        sig = signature(path)
+        if sig is None:
+            return "gone"
+        if remember_in_place and self.settled.get(path) == sig:
+            return "known"
+        try:
+            sha, size, stored = store_copy(path, self.data_dir)
+        except FileNotFoundError:
+            return "gone"
+        if sha in self.in_flight:
+            return "busy"
+        existing = repository.find_document(self.engine, sha)
+        if remember_in_place and existing and repository.processed_here(self.engine, sha, str(path)):
+            self.settled[path] = sig
+            self.reporter.event("known", file=path.name, sha256=sha, document_id=existing["id"])
+            return "known"
+        if existing and existing["status"] == "done":
+            self._duplicate(path, existing)
+            if self.options.leave_in_place:
+                self.settled[path] = sig
+            return "duplicate"
+        claim = repository.claim(
+            self.engine, sha256=sha, name=path.name, source_path=str(path), size=size, stored_path=stored
+        )
+        task = {
+            **claim,
+            "sha256": sha,
+            "name": path.name,
+            "source_path": str(path),
+            "path": str(self.data_dir / stored),
+            "source_sig": sig,
+        }
+        self._enqueue(task)
+        self.reporter.event("queued", file=path.name, sha256=sha, document_id=claim["document_id"])
+        return "queued"
+
+    def _duplicate(self, path: Path, original: dict) -> None:
+        destination = None
+        if not self.options.leave_in_place:
+            destination = free_name(self.data_dir / "duplicates", path.name, ".note.txt")
+        arrival_id = repository.record_duplicate(
+            self.engine, original["id"], path.name, str(path), str(destination) if destination else None
+        )
+        self.reporter.event(
+            "duplicate",
+            file=path.name,
+            sha256=original["sha256"],
+            document_id=original["id"],
+            of=original["file"],
+            destination=str(destination) if destination else None,
+        )
+        if destination:
+            self._settle_file(
+                {
+                    "arrival_id": arrival_id,
+                    "document_id": original["id"],
+                    "sha256": original["sha256"],
+                    "name": path.name,
+                    "source_path": str(path),
+                    "outcome": "duplicate",
+                    "destination": str(destination),
+                }
+            )
+
+    def dispatch(self) -> None:
+        while self.queue and self.pool.idle():
+            self.pool.submit(self.queue.popleft())
+
+    def finish(self, outcome: Outcome) -> None:
+        """Commit one analysis (or its failure) with the file's destination, then move the file."""
+        task = outcome.task
+        source = Path(task["source_path"])
+        movable = (
+            not self.options.leave_in_place and task["source_sig"] and signature(source) == task["source_sig"]
+        )
+        if outcome.ok:
+            destination = self._archive_name(task["name"]) if movable else None
+            try:
+                counts = repository.complete(
+                    self.engine,
+                    task["document_id"],
+                    task["arrival_id"],
+                    outcome.analysis,
+                    outcome.model_version,
+                    str(destination) if destination else None,
+                )
+            except SQLAlchemyError as e:  # e.g. text PostgreSQL refuses: this file fails, not the watcher
+                reason = str(getattr(e, "orig", None) or e).strip().splitlines()[0][:160]
+                error = StoreError(
+                    f"the store refused its analysis ({reason})",
+                    "Report it with the file; other files are not affected.",
+                    task["name"],
+                )
+                failed = {"message": error.message, "what": error.what, "fix": error.fix}
+                return self.finish(Outcome(task, False, error=failed, seconds=outcome.seconds))
+            self.reporter.event(
+                "done",
+                file=task["name"],
+                sha256=task["sha256"],
+                document_id=task["document_id"],
+                items=counts["items"],
+                seconds=round(outcome.seconds, 3),
+                destination=str(destination) if destination else None,
+            )
+        else:
+            destination = free_name(self.data_dir / "failed", task["name"], ".error.txt") if movable else None
+            repository.fail(
+                self.engine,
+                task["document_id"],
+                task["arrival_id"],
+                outcome.error["message"],
+                str(destination) if destination else None,
+            )
+            self.reporter.event(
+                "failed",
+                level="error",
+                file=task["name"],
+                sha256=task["sha256"],
+                document_id=task["document_id"],
+                error=outcome.error["message"],
+                seconds=round(outcome.seconds, 3),
+                destination=str(destination) if destination else None,
+            )
+        del self.in_flight[task["sha256"]]
+        self.paths.discard(source)
+        if self.options.leave_in_place and task["source_sig"]:
+            self.settled[source] = task["source_sig"]
+        if destination:
+            self._settle_file(
+                {
+                    "arrival_id": task["arrival_id"],
+                    "document_id": task["document_id"],
+                    "sha256": task["sha256"],
+                    "name": task["name"],
+                    "source_path": str(source),
+                    "outcome": "analysed" if outcome.ok else "failed",
+                    "destination": str(destination),
+                    "error": outcome.error,
+                }
+            )
+
+    def _archive_name(self, name: str) -> Path:
+        month = datetime.now()
+        return free_name(self.data_dir / "archive" / f"{month:%Y}" / f"{month:%m}", name)
+
+    def _settle_file(self, entry: dict) -> None:
+        """Write the note beside the destination, move the inbox file there, record it as moved.
+
+        Safe to repeat after a crash at any point: a file already moved is only recorded."""
+        source, destination = Path(entry["source_path"]), Path(entry["destination"])
+        if entry["outcome"] in ("failed", "duplicate"):
+            note = destination.with_name(
+                destination.name + (".error.txt" if entry["outcome"] == "failed" else ".note.txt")
+            )
+            write_note(note, self._note_text(entry))
+        here = source.is_file() and sha256_of(source) == entry["sha256"]
+        if here:
+            if destination.exists():  # someone put a file there meanwhile: never overwrite it
+                destination = free_name(destination.parent, destination.name)
+            move(source, destination)
+            self.reporter.event("moved", file=entry["name"], destination=str(destination))
+        repository.mark_moved(self.engine, entry["arrival_id"], str(destination) if here else None)
+
+    def _note_text(self, entry: dict) -> str:
+        doc = repository.get_document(self.engine, entry["document_id"])
+        if entry["outcome"] == "duplicate":
+            return (
+                f"{entry['name']} was not analysed: its bytes are those of document #{doc['id']}, "
+                f"first received as {doc['file']} and analysed {doc['analysed_at'] or ''}.\n"
+                f"Its items are in the store under that document. Nothing needs doing.\n\n"
+                f"Came from: {entry['source_path']}\nsha256: {entry['sha256']}\n"
+            )
+        error = entry.get("error") or {"what": doc["error"], "fix": ""}
+        return (
+            f"{entry['name']} could not be analysed.\n\n"
+            f"Why: {error['what'] or doc['error']}.\n"
+            f"What to do: {error['fix'] or 'See the reason above.'} "
+            "Then drop the file into the inbox again.\n\n"
+            f"Came from: {entry['source_path']}\nsha256: {entry['sha256']}\n"
+            f"Stored copy: {self.data_dir / doc['stored_path']}\n"
+        )
+
+    # -- the two faces ----------------------------------------------------------------------
+
+    def step(self, timeout: float) -> None:
+        self.dispatch()
+        for outcome in self.pool.wait(timeout):
+            self.finish(outcome)
+        self.dispatch()
+        self.reporter.update(queued=len(self.queue), working=self.pool.busy())
+
+    def drain(self) -> None:
+        """Stop: tasks not yet in a worker go back (their files are still where they were);
+        those in a worker finish, unless a second signal asks to stop at once."""
+        while self.queue:
+            task = self.queue.pop()
+            if task["source_sig"] is None:
+                continue  # its file is gone: it stays claimed and the next start analyses the stored copy
+            repository.release(self.engine, task["document_id"], task["arrival_id"])
+            del self.in_flight[task["sha256"]]
+            self.paths.discard(Path(task["source_path"]))
+            self.reporter.event("returned", file=task["name"], sha256=task["sha256"])
+        while self.pool.busy() and self.stop_requested < 2:
+            self.step(TICK_S)
+
+
+def watch(
+    ingestor: Ingestor, inbox: Path, *, once: bool, poll: bool, stable_s: float, rescan_s: float
+) -> None:
+    """Process what is in ``inbox`` and, unless ``once``, whatever arrives until stopped."""
+    events: queue.SimpleQueue[Path] = queue.SimpleQueue()
+    observer = None if once else _observer(inbox, poll, events)
+    tracker = Tracker(stable_s)
+    leave = ingestor.options.leave_in_place
+    ingestor.start()
+    ingestor.reporter.event("started", inbox=str(inbox), workers=ingestor.options.workers, once=once)
+    try:
+        next_scan = 0.0
+        while not ingestor.stop_requested:
+            if time.monotonic() >= next_scan:
+                for path in candidates(inbox):
+                    tracker.see(path)
+                next_scan = time.monotonic() + rescan_s
+            while not events.empty():
+                path = events.get()
+                if not ignored(path):
+                    tracker.see(path)
+            for path in tracker.ready():
+                if ingestor.stop_requested or len(ingestor.queue) >= ingestor.backlog:
+                    break  # the rest stay in the tracker: claim only what the workers will soon take
+                if ingestor.take(path, remember_in_place=leave) != "busy":
+                    tracker.forget(path)
+                ingestor.dispatch()
+            ingestor.step(TICK_S)
+            ingestor.reporter.update(waiting=len(tracker))
+            if once and not len(tracker) and not ingestor.in_flight:
+                break
+        ingestor.drain()
+    finally:
+        if observer:
+            observer.stop()
+            observer.join()
+        ingestor.close()
+
+
+def _observer(inbox: Path, poll: bool, events: queue.SimpleQueue):
+    from watchdog.events import FileSystemEventHandler
+    from watchdog.observers import Observer
+    from watchdog.observers.polling import PollingObserver
+
+    class Handler(FileSystemEventHandler):
+        def on_any_event(self, event):
+            if event.is_directory:
+                return
+            target = getattr(event, "dest_path", "") or event.src_path  # a rename in counts by its new name
+            events.put(Path(os.fsdecode(target)))
+
+    observer = PollingObserver(timeout=1) if poll else Observer()
+    observer.schedule(Handler(), str(inbox), recursive=True)
+    observer.start()
+    return observer
+
+
+def ingest(ingestor: Ingestor, paths: list[Path]) -> None:
+    """The same pipeline once over ``paths``, leaving every file where it is."""
+    ingestor.start()
+    ingestor.reporter.event("started", files=len(paths), workers=ingestor.options.workers)
+    try:
+        later = []  # a second copy of bytes in flight: a duplicate once the first is done
+        for path in paths:
+            if ingestor.stop_requested:
+                break
+            while len(ingestor.queue) >= ingestor.backlog and not ingestor.stop_requested:
+                ingestor.step(TICK_S)
+            result = ingestor.take(path)
+            if result == "busy":
+                later.append(path)
+            elif result in ("gone", "taken"):
+                ingestor.reporter.event("skipped", file=path.name, reason=result)
+        while ingestor.in_flight and not ingestor.stop_requested:
+            ingestor.step(TICK_S)
+        for path in later:
+            if not ingestor.stop_requested:
+                ingestor.take(path)
+        ingestor.drain()
+    finally:
+        ingestor.close()
+
+
+def _setting(name: str, minimum: float) -> float:
+    from docanalyzer import config
+
+    env = f"DOCANALYZER_{name.upper()}"
+    try:
+        value = float(config.get(name))
+    except ValueError as e:
+        raise IngestError(f"the setting {name} is not a number", f"Fix {env} or docanalyzer.toml.") from e
+    if value < minimum:
+        raise IngestError(f"the setting {name} is {value:g}, below {minimum:g}", f"Fix {env}.")
+    return value
+
+
+def open_ingestor(title: str, total: int | None, leave_in_place: bool) -> Ingestor:
+    """An ingestor on the configured store (migrated to the newest schema) with its settings."""
+    from docanalyzer.store import db
+
+    db.upgrade()
+    workers = int(_setting("workers", 0)) or os.cpu_count() or 1
+    options = Options(
+        data_dir=db.data_dir(),
+        workers=workers,
+        time_limit=_setting("time_limit_s", 0.1),
+        memory_mb=int(_setting("memory_limit_mb", 0)),
+        leave_in_place=leave_in_place,
+    )
+    reporter = Reporter(options.data_dir / "logs" / "docanalyzer.jsonl", title, total)
+    ingestor = Ingestor(db.engine(), options, reporter)
+    ingestor.handle_signals()
+    return ingestor
+
+
+def run_watch(inbox: Path | None, once: bool, poll: bool) -> None:
+    """``docanalyzer watch``: check the folders, then watch until stopped (or once through)."""
+    from docanalyzer import config
+    from docanalyzer.store import db
+
+    default = Path(str(config.get("inbox")))
+    inbox = (inbox or default).absolute()
+    if not inbox.exists() and inbox == default.absolute():
+        inbox.mkdir(parents=True)
+    if not inbox.is_dir():
+        raise IngestError(f"the inbox {inbox} is not a folder", "Create it, or give the folder to watch.")
+    if db.data_dir().is_relative_to(inbox.resolve()):
+        raise IngestError(
+            f"the data directory {db.data_dir()} lies inside the inbox {inbox}",
+            "Set DOCANALYZER_DATA_DIR to a folder outside the inbox.",
+        )
+    stable_s, rescan_s = _setting("stable_s", 0), _setting("rescan_s", 1)
+    poll = poll or bool(config.get("poll"))
+    ingestor = open_ingestor(f"watching {inbox}", None, bool(config.get("leave_in_place")))
+    watch(ingestor, inbox, once=once, poll=poll, stable_s=stable_s, rescan_s=rescan_s)
+
+
+def run_ingest(paths: list[Path]) -> dict:
+    """``docanalyzer ingest``: files and folders (searched through) once, left where they are.
+    Returns the counts of the run: done, failed, duplicate, known, skipped."""
+    files = []
+    for path in paths:
+        files.extend(candidates(path) if path.is_dir() else [path])
+    ingestor = open_ingestor("ingesting", len(files), leave_in_place=True)
+    ingest(ingestor, files)
+    return dict(ingestor.reporter.counts)
