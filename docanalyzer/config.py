@@ -32,6 +32,14 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "max_docx_part_mb", 200, "Largest uncompressed part inside a .docx (zip bomb guard), in megabytes."
     ),
+    Setting("ocr", True, "Read scanned PDF pages (no text layer) with Tesseract OCR."),
+    Setting("ocr_dpi", 300, "Resolution at which scanned pages are rendered for OCR."),
+    Setting("ocr_languages", "chi_sim", "Tesseract language data for OCR (e.g. chi_sim, chi_sim+chi_tra)."),
+    Setting(
+        "doc_reader",
+        "auto",
+        "Old Word (.doc): 'auto' (LibreOffice where installed, else antiword), 'libreoffice' or 'antiword'.",
+    ),
     Setting(
         "pdf_engine",
         "auto",

@@ -21,6 +21,7 @@ from docanalyzer.extract.fields import (
     unit_of_directive,
 )
 from docanalyzer.model import Block, Citation, Document, Item
+from docanalyzer.text.normalize import simplified_view
 from docanalyzer.text.structure import DATE, NUMBERING
 
 # Section titles (numbering aside, short) whose text describes rather than directs or reports.
@@ -384,11 +385,29 @@ def item_id(doc: Document, quote: str, seen: dict[str, int]) -> str:
     return f"{doc.sha256[:8]}-{digest}"
 
 
+def in_original(doc: Document, view: Document, found: str | None, block: int) -> str | None:
+    """A field found in the simplified view, in the original characters (searched in its block)."""
+    if found is None or view is doc:
+        return found
+    b = doc.blocks[block]
+    at = view.text.find(found, b.char_start, b.char_end)
+    return doc.text[at : at + len(found)] if at >= 0 else found
+
+
 def extract_items(doc: Document) -> list[Item]:
-    """The document's candidate items, unclassified, in document order."""
+    """The document's candidate items, unclassified, in document order.
+
+    Detection runs on the simplified view of the document; quotes and fields come from
+    the original characters at the same offsets."""
+    view = simplified_view(doc)
     items, seen = [], {}
-    for span in sorted(Detector(doc).run(), key=lambda s: s.start):
+    for span in sorted(Detector(view).run(), key=lambda s: s.start):
         quote = doc.text[span.start : span.end]
+        deadline = (
+            span.deadline
+            if span.deadline is not None
+            else deadline_from_text(view.text[span.start : span.end], doc.date)
+        )
         citation = Citation(
             file=doc.file,
             sha256=doc.sha256,
@@ -404,9 +423,9 @@ def extract_items(doc: Document) -> list[Item]:
                 kind=span.kind,
                 text=re.sub(r"\s*\n\s*", "", quote),
                 citation=citation,
-                responsible_unit=span.unit,
-                deadline=span.deadline if span.deadline is not None else deadline_from_text(quote, doc.date),
-                measures=span.measures,
+                responsible_unit=in_original(doc, view, span.unit, span.block),
+                deadline=in_original(doc, view, deadline, span.block),
+                measures=in_original(doc, view, span.measures, span.block),
                 heading=span.heading,
             )
         )

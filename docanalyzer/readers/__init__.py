@@ -102,14 +102,16 @@ def check_file(path: Path) -> tuple[str, Callable]:
 
 def read(path: str | Path) -> Document:
     """Read one file into a document with headings, numbering, title, issuer, date and type."""
-    from docanalyzer.text.structure import annotate
+    from docanalyzer.text.normalize import simplified_view
+    from docanalyzer.text.structure import annotate, copy_annotations
 
     path = Path(path)
     fmt, reader = check_file(path)
     doc = Document(file=path.name, sha256=sha256_of(path), format=fmt)
     try:
         reader(path, doc)
-    except InputError:
+    except InputError as e:
+        e.file = e.file or path.name  # errors raised deep in a reader still name the file
         raise
     except (MemoryError, RecursionError) as e:
         raise CorruptFile(
@@ -121,4 +123,8 @@ def read(path: str | Path) -> Document:
             "Open it in its program and save or export it again.",
             path.name,
         ) from e
-    return annotate(doc)
+    view = simplified_view(doc)
+    annotate(view)
+    if view is not doc:
+        copy_annotations(view, doc)
+    return doc

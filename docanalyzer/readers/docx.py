@@ -57,9 +57,11 @@ def paragraph_style(paragraph) -> tuple[str | None, int | None]:
         return "heading", int(m.group(1))
     if name in ("Title", "标题"):
         return "title", 0
-    if paragraph.alignment == WD_ALIGN_PARAGRAPH.CENTER:
-        return "centered", None
-    return None, None
+    try:
+        centered = paragraph.alignment == WD_ALIGN_PARAGRAPH.CENTER
+    except ValueError:  # values python-docx does not know, such as LibreOffice's "start"
+        centered = False
+    return ("centered", None) if centered else (None, None)
 
 
 def table_rows(table) -> list[list[str]]:

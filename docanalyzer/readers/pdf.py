@@ -18,6 +18,7 @@ from pathlib import Path
 from docanalyzer import config
 from docanalyzer.errors import CorruptFile, Encrypted, NoTextLayer
 from docanalyzer.model import Document, DocumentBuilder
+from docanalyzer.text.structure import numbering_of
 
 PAGE_NUMBER = re.compile(
     r"^(?:[—–\-－~～·•\s]*[0-9０-９]+[—–\-－~～·•\s]*"
@@ -29,6 +30,7 @@ CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef]")
 CJK_SPACE = re.compile(r"(?<=[\u3000-\u9fff\uff00-\uffef]) +(?=[\u3000-\u9fff\uff00-\uffef])")
 CANNOT_END = frozenset("（《“‘([{【〔、，,")  # a paragraph never ends on these
 CANNOT_START = frozenset("）》”’)]}】〕、，,。；;：:！？")  # nor starts with these
+SENTENCE_END = frozenset("。！？；：!?;:”’」』）)")
 FURNITURE_ZONE = 0.1  # top and bottom share of the page where running headers and footers stand
 MIN_RULES_FOR_TABLES = 4  # path objects on a page before pdfplumber looks for tables
 
@@ -42,6 +44,7 @@ class Line:
     base: float  # distance from the top of the page to the baseline
     size: float
     page: int
+    confidence: float | None = None  # OCR lines: Tesseract's mean word confidence (0-100)
 
 
 @dataclass
@@ -146,6 +149,12 @@ def plumber_lines(plumber_page, number: int) -> list[Line]:
         text = CJK_SPACE.sub("", ln["text"])
         lines.append(Line(text, ln["x0"], ln["x1"], ln["top"], ln["bottom"] - 0.12 * size, size, number))
     return lines
+
+
+def _has_images(page) -> bool:
+    import pypdfium2.raw as raw
+
+    return any(True for _ in page.get_objects(filter=[raw.FPDF_PAGEOBJ_IMAGE], max_depth=3))
 
 
 def _make_line(chars, height, number) -> Line:
@@ -260,6 +269,10 @@ def read_pages(path: Path) -> tuple[list[PageContent], dict]:
             page = pdf[index]
             content = PageContent(index + 1, page.get_height(), page.get_width())
             content.lines, trusted = page_lines(page, index + 1)
+            if not content.lines and config.get("ocr") and _has_images(page):
+                from docanalyzer.readers.ocr import ocr_lines
+
+                content.lines, trusted = ocr_lines(page, index + 1, Line), True
             trusted = trusted and engine == "auto"
             rules = sum(1 for _ in page.get_objects(filter=[raw.FPDF_PAGEOBJ_PATH], max_depth=2))
             if not trusted or rules >= MIN_RULES_FOR_TABLES:
@@ -299,7 +312,7 @@ def learn_layout(pages: list[PageContent]) -> Layout:
     body = [ln for ln in lines if abs(ln.size - size) < 1]
     # The body's left edge: the leftmost x where lines start more than once (indented first lines
     # and centred lines start further right, and may well be the majority in a short document).
-    starts = Counter(round(ln.x0) for ln in body)
+    starts = Counter(2 * round(ln.x0 / 2) for ln in body)  # 2 pt buckets absorb OCR jitter
     repeated = [x for x, n in starts.items() if n >= 2] or list(starts)
     left = min(repeated) if repeated else 0.0
     long_ends = sorted(ln.x1 for ln in body if len(ln.text) >= 8)
@@ -325,10 +338,14 @@ def _starts_paragraph(prev: Line | None, ln: Line, layout: Layout, new_page: boo
         return ln.base - prev.base > 2 * ln.size  # titles wrap onto centred lines
     if prev.text[-1] in CANNOT_END or ln.text[0] in CANNOT_START:
         return False  # a break inside brackets or before closing punctuation is only a line break
+    indented = ln.x0 > layout.left + 0.9 * cw  # first-line indent (or a centred line)
     if prev.x1 < layout.right - 1.5 * cw:
-        return True  # the line before ended short
-    if ln.x0 > layout.left + 0.9 * cw:
-        return True  # first-line indent (or a centred line)
+        # The line before ended short: the paragraph ended, unless it stopped mid-sentence (a
+        # number or a word the layout would not split) and this line carries on at the margin.
+        mid_sentence = prev.text[-1] not in SENTENCE_END and not numbering_of(ln.text) and len(prev.text) > 20
+        return indented or not mid_sentence or ln.base - prev.base > 1.6 * layout.leading
+    if indented:
+        return True
     return not new_page and ln.base - prev.base > 1.6 * layout.leading
 
 
@@ -338,8 +355,8 @@ def read(path: Path, doc: Document) -> Document:
     if not any(p.lines or p.tables for p in pages):
         raise NoTextLayer(
             "the PDF has no text layer (it looks scanned)",
-            "Install Tesseract with Chinese data to read scans (apt-get install tesseract-ocr tesseract-ocr-chi-sim), "
-            "or ask for a PDF exported from the original document.",
+            "Turn OCR on (DOCANALYZER_OCR=1) with Tesseract installed (apt-get install tesseract-ocr "
+            "tesseract-ocr-chi-sim), or ask for a PDF exported from the original document.",
             path.name,
         )
     remove_furniture(pages)
@@ -357,7 +374,9 @@ def read(path: Path, doc: Document) -> Document:
                 builder.mark_page(ln.page, start + len(text))
                 text = join_text(text, ln.text)
             style = "large" if paragraph[0].size > layout.size + 1.5 else None
-            builder.paragraph(text, page=paragraph[0].page, style=style)
+            scores = [ln.confidence for ln in paragraph if ln.confidence is not None]
+            confidence = round(sum(scores) / len(scores), 1) if scores else None
+            builder.paragraph(text, page=paragraph[0].page, style=style, ocr_confidence=confidence)
             paragraph.clear()
 
     def flush_table():

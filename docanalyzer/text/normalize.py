@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import copy
 import functools
 import unicodedata
 from pathlib import Path
 
 from docanalyzer import config
+from docanalyzer.model import Document
 
 
 @functools.lru_cache(maxsize=1)
@@ -27,18 +29,38 @@ def _fold(ch: str) -> str:
     return folded if len(folded) == 1 else ch
 
 
+def to_simplified(text: str) -> str:
+    """Traditional characters to simplified, one for one (text unchanged where OpenCC would change
+    its length, or where the setting is off). Text with no traditional character skips OpenCC,
+    which is the slow part."""
+    if not config.get("to_simplified"):
+        return text
+    converter, changes = _converter()
+    if changes.isdisjoint(text):
+        return text
+    converted = converter.convert(text)
+    return converted if len(converted) == len(text) else text
+
+
 def for_model(text: str) -> str:
-    """NFKC-folded (full-width letters and digits to ASCII) and, by setting, traditional to simplified.
+    """NFKC-folded (full-width letters and digits to ASCII) and simplified, for the classifier.
 
     Both mappings keep one character for one character, so offsets in the copy
-    are offsets in the original. Text with no traditional character skips OpenCC,
-    which is the slow part.
-    """
-    folded = "".join(map(_fold, text))
-    if config.get("to_simplified"):
-        converter, changes = _converter()
-        if not changes.isdisjoint(folded):
-            converted = converter.convert(folded)
-            if len(converted) == len(folded):
-                return converted
-    return folded
+    are offsets in the original."""
+    return to_simplified("".join(map(_fold, text)))
+
+
+def simplified_view(doc: Document) -> Document:
+    """The document in simplified characters with the same offsets, for the rule-based stages
+    (whose patterns are written in simplified Chinese); the document itself when nothing changes.
+    Quotes and citations are always taken from the original."""
+    text = to_simplified(doc.text)
+    if text == doc.text:
+        return doc
+    view = copy.deepcopy(doc)
+    view.text = text
+    for block in view.blocks:
+        block.text = text[block.char_start : block.char_end]
+        for cell in block.cells:
+            cell.text = text[cell.char_start : cell.char_end]
+    return view

@@ -83,7 +83,12 @@ def annotate_blocks(doc: Document) -> None:
                 block.kind, block.level = "heading", level
             else:
                 block.level = level
-        elif block.kind == "paragraph" and block.style in ("large",) and is_title_like(block.text):
+        elif (
+            block.kind == "paragraph"
+            and block.style == "large"
+            and is_title_like(block.text)
+            and not DATE.search(block.text)
+        ):
             block.kind = "heading"
 
 
@@ -164,6 +169,20 @@ def find_doc_type(doc: Document) -> None:
         doc.doc_type = "feedback"
     else:
         doc.doc_type = "other"
+
+
+def copy_annotations(view: Document, doc: Document) -> None:
+    """Carry what the structure pass found in a simplified view back to the original document,
+    in the original characters (the view has the same offsets)."""
+    for seen, block in zip(view.blocks, doc.blocks, strict=True):
+        block.kind, block.level = seen.kind, seen.level
+        block.numbering = block.text[: len(seen.numbering)] if seen.numbering else None
+    title = next((b for b, v in zip(doc.blocks, view.blocks, strict=True) if v.text == view.title), None)
+    doc.title = title.text if title is not None else doc.title
+    if view.issuer:
+        at = view.text.rfind(view.issuer)
+        doc.issuer = doc.text[at : at + len(view.issuer)] if at >= 0 else view.issuer
+    doc.date, doc.doc_type = view.date, view.doc_type
 
 
 def annotate(doc: Document) -> Document:
