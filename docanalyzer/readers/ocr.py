@@ -45,7 +45,8 @@ def clean(text: str) -> str:
 
 
 def page_image(page, scale: float):
-    return page.render(scale=scale).to_pil()
+    """The page in grey levels: Tesseract binarises it anyway, and it is a third of the bytes."""
+    return page.render(scale=scale, grayscale=True).to_pil()
 
 
 def ocr_lines(page, number: int, line_type):
@@ -53,7 +54,7 @@ def ocr_lines(page, number: int, line_type):
     scale = int(config.get("ocr_dpi")) / 72
     image = page_image(page, scale)
     with tempfile.TemporaryDirectory(prefix="docanalyzer-ocr-") as tmp:
-        path = os.path.join(tmp, "page.png")
+        path = os.path.join(tmp, "page.pgm")  # uncompressed: no time spent encoding a PNG
         image.save(path)
         tsv = run_tesseract(path)
     return lines_from_tsv(tsv, scale, number, line_type)
