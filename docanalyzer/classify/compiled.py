@@ -9,7 +9,6 @@ checks that both give the same probabilities.
 
 from __future__ import annotations
 
-import math
 import re
 from collections import Counter
 from pathlib import Path
@@ -20,6 +19,8 @@ from docanalyzer.classify.features import check_text, word_terms
 from docanalyzer.text.normalize import for_model
 
 WEIGHTS_FILE = "weights.npz"
+Row = tuple[np.ndarray, np.ndarray]  # a sparse TF-IDF row: feature indices and their values
+EMPTY: Row = (np.zeros(0, dtype=np.int64), np.zeros(0))
 WHITE_SPACES = re.compile(r"\s\s+")
 
 
@@ -50,9 +51,8 @@ class CompiledClassifier:
         self.classes_ = arrays["classes"]
         self.word_index = {t: i for i, t in enumerate(arrays["word_terms"].tolist())}
         self.char_index = {t: i for i, t in enumerate(arrays["char_terms"].tolist())}
-        # Python floats: indexing a numpy array one element at a time is ten times slower.
-        self.word_idf = arrays["word_idf"].tolist()
-        self.char_idf = arrays["char_idf"].tolist()
+        self.word_idf = arrays["word_idf"]
+        self.char_idf = arrays["char_idf"]
         self.char_min, self.char_max = (int(n) for n in arrays["char_ngrams"])
         self.coef = arrays["coef"]  # folds x classes (or 1 for two classes) x features
         self.intercept = arrays["intercept"]
@@ -74,24 +74,26 @@ class CompiledClassifier:
         return grams
 
     @staticmethod
-    def _tfidf(terms: list[str], index: dict[str, int], idf: list[float], offset: int) -> dict[int, float]:
-        counts = Counter(j for j in map(index.get, terms) if j is not None)
-        values = {offset + j: (1.0 + math.log(n)) * idf[j] for j, n in counts.items()}
-        norm = math.sqrt(sum(v * v for v in values.values()))
-        return {j: v / norm for j, v in values.items()} if norm else {}
+    def _tfidf(terms: list[str], index: dict[str, int], idf: np.ndarray, offset: int) -> Row:
+        counts = Counter(map(index.get, terms))  # counted in C; unknown terms fall under None
+        counts.pop(None, None)
+        if not counts:
+            return EMPTY
+        cols = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
+        values = (1.0 + np.log(np.fromiter(counts.values(), dtype=float, count=len(counts)))) * idf[cols]
+        return cols + offset, values / np.sqrt(values @ values)
 
-    def vectorize(self, text: str) -> dict[int, float]:
-        """Sparse TF-IDF row (feature index -> value) as the fitted FeatureUnion makes it."""
+    def vectorize(self, text: str) -> Row:
+        """Sparse TF-IDF row (feature indices, values) as the fitted FeatureUnion makes it."""
         normalized = for_model(text)  # once for both analyzers, as each would make it
-        row = self._tfidf(word_terms(normalized), self.word_index, self.word_idf, 0)
-        row.update(
-            self._tfidf(self._char_ngrams(normalized), self.char_index, self.char_idf, len(self.word_index))
+        words = self._tfidf(word_terms(normalized), self.word_index, self.word_idf, 0)
+        chars = self._tfidf(
+            self._char_ngrams(normalized), self.char_index, self.char_idf, len(self.word_index)
         )
-        return row
+        return np.concatenate([words[0], chars[0]]), np.concatenate([words[1], chars[1]])
 
-    def _proba(self, row: dict[int, float]) -> np.ndarray:
-        cols = np.fromiter(row.keys(), dtype=np.int64, count=len(row))
-        vals = np.fromiter(row.values(), dtype=float, count=len(row))
+    def _proba(self, row: Row) -> np.ndarray:
+        cols, vals = row
         decision = self.coef[:, :, cols] @ vals + self.intercept  # folds x outputs
         calibrated = 1.0 / (1.0 + np.exp(self.cal_a * decision + self.cal_b))
         n = len(self.classes_)
@@ -108,15 +110,15 @@ class CompiledClassifier:
     def predict(self, texts) -> np.ndarray:
         return self.classes_[np.argmax(self.predict_proba(texts), axis=1)]
 
-    def reasons(self, row: dict[int, float], class_index: int, top: int = 5) -> list[str]:
+    def reasons(self, row: Row, class_index: int, top: int = 5) -> list[str]:
         """The terms that pushed the passage towards the class, strongest first."""
         weights = (
             self.mean_coef[class_index]
             if self.mean_coef.shape[0] > 1
             else (self.mean_coef[0] * (1 if class_index == 1 else -1))
         )
-        cols = np.fromiter(row.keys(), dtype=np.int64, count=len(row))
-        pushes = np.fromiter(row.values(), dtype=float, count=len(row)) * weights[cols]
+        cols, vals = row
+        pushes = vals * weights[cols]
         out = []
         for k in np.argsort(-pushes)[: 4 * top]:
             name = self.names[cols[k]].replace("_", "")
