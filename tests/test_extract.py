@@ -161,3 +161,37 @@ def test_jsonl_and_csv_carry_the_same_items(own_documents, tmp_path):
 def test_document_type_is_detected(path, own_documents):
     spec, built = next((s, b) for s, b in own_documents if b.stem == Path(path).stem)
     assert analyze(built).document.doc_type == spec["meta"]["doc_type"]
+
+
+def test_plan_written_as_labelled_prose(tmp_path):
+    import docx
+
+    d = docx.Document()
+    for text in (
+        "中共某某区教育局党组巡察整改工作方案",
+        "一、整改任务",
+        "（一）问题：对习近平总书记关于教育的重要论述学习不深入，研究贯彻措施不多。",
+        "整改措施：完善第一议题制度，每季度专题研究一次。",
+        "责任单位：局办公室",
+        "完成时限：2026年6月底前",
+        "（二）问题：校舍维修项目未按规定招标。整改措施：开展专项检查。责任单位：计财科。完成时限：立行立改",
+        "二、工作要求",
+        "局党组要扛起整改主体责任。",
+        "中共某某区教育局党组",
+        "2026年3月1日",
+    ):
+        d.add_paragraph(text)
+    d.save(tmp_path / "prose.docx")
+    items = analyze(tmp_path / "prose.docx").items
+    fields = [(i.kind, i.text, i.responsible_unit, i.deadline, i.measures) for i in items]
+    assert fields == [
+        (
+            "problem",
+            "对习近平总书记关于教育的重要论述学习不深入，研究贯彻措施不多",
+            "局办公室",
+            "2026-06-30",
+            "完善第一议题制度，每季度专题研究一次",
+        ),
+        ("problem", "校舍维修项目未按规定招标", "计财科", "立行立改", "开展专项检查"),
+        ("requirement", "局党组要扛起整改主体责任。", "局党组", None, None),
+    ]

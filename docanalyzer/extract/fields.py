@@ -80,8 +80,7 @@ def deadline_from_cell(text: str, doc_date: str | None = None) -> str | None:
     iso, _, _ = _match_date(text, doc_date)
     if iso:
         return iso
-    words = WORDS.search(text)
-    return words.group(0) if words else text
+    return text  # the cell's own words: 长期坚持, 立行立改、长期坚持, 本方案印发后1个月内
 
 
 def deadline_from_text(text: str, doc_date: str | None = None) -> str | None:
@@ -114,16 +113,24 @@ NOT_A_UNIT = re.compile(
 )
 
 
-def unit_of_directive(sentence: str) -> str | None:
-    """The body a directive names as its subject (``XX要…``), verbatim; None for no body,
-    a person or post, or everyone."""
+def subject_of_directive(sentence: str) -> str | None:
+    """The words before a directive's ``要`` (``县纪委监委要…`` → 县纪委监委); None when the
+    directive names no subject (``要建立…``)."""
     m = DIRECTIVE.search(sentence)
     if not m:
         return None
     subject = re.split(r"[，,：:；;。]", sentence[: m.start()])[-1].strip()
     subject = re.sub(r"^(?:同时|此外|另外|其中|并且|并|对此|为此)", "", subject).strip()
-    if not subject or len(subject) > 40:
-        return None
-    if NOT_A_UNIT.search(subject) or not UNIT_END.search(subject):
+    return subject if 0 < len(subject) <= 40 else None
+
+
+def as_unit(subject: str | None) -> str | None:
+    """The subject when it names a body; None for a person or post, or for everyone."""
+    if not subject or NOT_A_UNIT.search(subject) or not UNIT_END.search(subject):
         return None
     return subject
+
+
+def unit_of_directive(sentence: str) -> str | None:
+    """The body a directive names as its subject, verbatim; None for no body, a post, or everyone."""
+    return as_unit(subject_of_directive(sentence))

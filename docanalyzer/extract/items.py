@@ -16,9 +16,10 @@ from dataclasses import dataclass
 from docanalyzer.extract.fields import (
     DIRECTIVE,
     WORDS,
+    as_unit,
     deadline_from_cell,
     deadline_from_text,
-    unit_of_directive,
+    subject_of_directive,
 )
 from docanalyzer.model import Block, Citation, Document, Item
 from docanalyzer.text.normalize import simplified_view
@@ -40,9 +41,9 @@ LEAD_IN = re.compile(
 )
 ASSESSMENT_LEAD = re.compile(r"^(?:会议|会上)?(?:指出|认为|充分肯定|肯定了|听取了)")
 CLAUSE_MARK = re.compile(
-    r"(?:^|(?<=[，,；;：:。]))\s*(?:[一二三四五六七八九十]+是|第[一二三四五六七八九十]+，)"
+    r"(?:^|(?<=[，,；;：:。]))\s*(?:[一二三四五六七八九十]+(?:是|要)|第[一二三四五六七八九十]+，)"
 )
-TRAILING_MARK = re.compile(r"[（(](?P<mark>[^（）()]{2,8})[）)]\s*$")
+TRAILING_MARK = re.compile(r"[（(](?P<mark>[^（）()]{2,8})[）)]\s*[。；;]?\s*$")
 NOT_ITEM_LINE = re.compile(
     r"^(?:联系电话|电话|联系人|邮箱|电子邮箱|邮政信箱|通讯地址|地址|附件|主送|抄送|印发|来信|传真)"
 )
@@ -67,12 +68,26 @@ FUTURE = re.compile(
 )
 ELABORATION = re.compile(r"^(?:其中|这|此举|该|从而|进而|由此)")
 BOILERPLATE = re.compile(r"欢迎|监督电话|联系电话|联系人|来信来访")
-SENTENCE = re.compile(r"[^。！？!?]*[。！？!?]+[”’」』）)]?|[^。！？!?]+$")
+SENTENCE = re.compile(r"[^。！？!?]*[。！？!?]+[”’」』）)]?(?:[（(][^（）()。]{2,8}[）)])?|[^。！？!?]+$")
+# A problem's title in a progress report (``问题1：…``, ``关于…的问题``): it names, it reports nothing.
+PROBLEM_TITLE = re.compile(r"^(?:问题[0-9０-９一二三四五六七八九十]*[：:]|关于[^。]{2,60}的问题[。：:]?$)")
+
+# A plan written as prose: "问题：… 整改措施：… 责任单位：… 完成时限：…" in one or several paragraphs.
+FIELD_LABEL = re.compile(
+    r"(?P<label>存在(?:的)?问题|问题(?:表现|描述)?|主要问题|整改(?:措施|举措)|责任(?:单位|部门)|牵头(?:单位|部门)|"
+    r"配合(?:单位|部门)|责任(?:领导|人)|(?:完成|整改)(?:时限|时间)|时限)\s*[：:]"
+)
+FIELD_OF_LABEL = (
+    ("problem", r"问题"),
+    ("measures", r"措施|举措"),
+    ("unit", r"^(?:责任|牵头)(?:单位|部门)"),
+    ("deadline", r"时限|时间"),
+)
 
 # Plan-table columns, by header words; the first match wins.
 COLUMNS = {
     "problem": re.compile(r"问题(?:表现|描述|内容|清单)?$|存在(?:的)?问题|主要问题|反馈问题|问题具体表现"),
-    "measures": re.compile(r"整改(?:措施|举措|任务|目标)|^措施$|工作措施"),
+    "measures": re.compile(r"整改(?:措施|举措)|^措施$|工作措施|具体措施"),
     "unit": re.compile(r"^(?:牵头|责任|主责)(?:单位|部门|处室)|^责任主体|^牵头领导?单位"),
     "deadline": re.compile(r"时限|完成时间|整改期限|完成期限|时间节点|^时间$"),
 }
@@ -90,7 +105,7 @@ class Span:
     heading: str | None = None
 
 
-def trim(text: str, start: int, end: int) -> tuple[int, int]:
+def trim(text: str, start: int, end: int, lead_ins: bool = True) -> tuple[int, int]:
     """Narrow [start, end) past white space, numbering, lead-ins and a trailing separator."""
     while start < end and text[start].isspace():
         start += 1
@@ -105,7 +120,7 @@ def trim(text: str, start: int, end: int) -> tuple[int, int]:
                 changed = True
                 break
         else:
-            m = LEAD_IN.match(piece)
+            m = LEAD_IN.match(piece) if lead_ins else None
             if m:
                 start += m.end()
                 changed = True
@@ -135,11 +150,14 @@ def clauses(text: str, start: int, end: int) -> list[tuple[int, int]] | None:
 
 
 def status_mark(text: str, start: int, end: int) -> tuple[int, str | None]:
-    """A trailing ``（持续推进）`` is a deadline word, not part of the quote."""
+    """A trailing status in brackets (``（持续推进）``, ``（已完成）``) is not part of the quote;
+    deadline words among them become the deadline."""
     m = TRAILING_MARK.search(text, start, end)
-    if m and (WORDS.fullmatch(m["mark"]) or m["mark"] in ("已完成", "基本完成", "正在推进", "长期坚持")):
-        return start + (m.start() - start), m["mark"] if WORDS.fullmatch(m["mark"]) else None
-    return end, None
+    if not m or not (
+        WORDS.fullmatch(m["mark"]) or re.fullmatch(r"已完成|基本完成|正在推进|已整改|整改中", m["mark"])
+    ):
+        return end, None
+    return m.start(), m["mark"] if WORDS.fullmatch(m["mark"]) else None
 
 
 class Detector:
@@ -208,6 +226,9 @@ class Detector:
                 continue
             if block.kind == "table_row":
                 self.table_row(i, block, heading)
+            elif block.kind == "paragraph" and self.starts_labelled_problem(block):
+                i = self.labelled_fields(i, end, heading)
+                continue
             elif block.kind == "heading":
                 if (
                     doc.doc_type == "feedback"
@@ -282,15 +303,15 @@ class Detector:
                 continue
             piece = text[a:b]
             if DIRECTIVE.search(piece) or (directive_lead and current is None):
-                unit = unit_of_directive(piece)
-                if unit:
-                    subject = unit
+                named = subject_of_directive(piece)
+                if named:
+                    subject = as_unit(named)  # a post or "everyone" leaves the next one without a unit
                 current = self.add(
                     "requirement",
                     a,
                     b,
                     heading,
-                    unit=unit or subject,
+                    unit=subject,
                     deadline=deadline_from_text(piece, self.doc.date),
                 )
             elif current is not None and not ASSESSMENT_LEAD.match(piece):
@@ -298,23 +319,75 @@ class Detector:
                 current.deadline = current.deadline or deadline_from_text(piece, self.doc.date)
 
     def measures(self, i: int, block: Block, heading: str | None) -> None:
-        """Steps reported as taken, one per sentence (or clause of a ``一是…`` list)."""
+        """Steps reported as taken, one per sentence (or clause of a ``一是…`` list); a trailing
+        ``（持续推进）`` gives the step its deadline words and stays out of the quote."""
         text = self.doc.text
         start, end = trim(text, block.char_start, block.char_end)
-        end, mark = status_mark(text, start, end)
         parts = clauses(text, start, end) or sentences(text, start, end)
         current: Span | None = None
         for a, b in parts:
             a, b = trim(text, a, b)
+            b, mark = status_mark(text, a, b)
+            a, b = trim(text, a, b)
             piece = text[a:b]
             if b - a < 6 or FUTURE.search(piece) or BOILERPLATE.search(piece) or PRAISE.search(piece):
+                continue
+            if PROBLEM_TITLE.match(piece):
                 continue
             if current is not None and (ELABORATION.match(piece) or not MEASURE_MARK.search(piece)):
                 current.end = b  # a sentence that only says more about the step before
             else:
                 current = self.add("measure", a, b, heading)
-        if current is not None and mark:
-            current.deadline = mark
+            if mark:
+                current.deadline = mark
+
+    def starts_labelled_problem(self, block: Block) -> bool:
+        start, _ = trim(self.doc.text, block.char_start, block.char_end, lead_ins=False)
+        m = FIELD_LABEL.match(self.doc.text, start)
+        return bool(m) and "问题" in m["label"]
+
+    def labelled_fields(self, i: int, end: int, heading: str | None) -> int:
+        """A problem written with labelled fields, in this paragraph and the ones after it up to
+        the next problem or heading: the problem is the item, the other fields go beside it."""
+        blocks, text = self.doc.blocks, self.doc.text
+        stop = i + 1
+        while (
+            stop < end
+            and blocks[stop].kind == "paragraph"
+            and not self.starts_labelled_problem(blocks[stop])
+            and FIELD_LABEL.match(
+                text, trim(text, blocks[stop].char_start, blocks[stop].char_end, lead_ins=False)[0]
+            )
+        ):
+            stop += 1
+        region_start, region_end = blocks[i].char_start, blocks[stop - 1].char_end
+        labels = list(FIELD_LABEL.finditer(text, region_start, region_end))
+        fields: dict[str, tuple[int, int]] = {}
+        for n, m in enumerate(labels):
+            value_end = labels[n + 1].start() if n + 1 < len(labels) else region_end
+            for name, pattern in FIELD_OF_LABEL:
+                if re.search(pattern, m["label"]) and name not in fields:
+                    fields[name] = trim(text, m.end(), value_end, lead_ins=False)
+                    break
+        if "problem" in fields:
+            a, b = fields["problem"]
+            b = a + len(text[a:b].rstrip("。；;，, \n"))
+
+            def value(name):
+                span = fields.get(name)
+                return text[span[0] : span[1]].rstrip("。；; \n") or None if span else None
+
+            deadline = value("deadline")
+            self.add(
+                "problem",
+                a,
+                b,
+                heading,
+                unit=value("unit"),
+                measures=value("measures"),
+                deadline=deadline_from_cell(deadline, self.doc.date) if deadline else None,
+            )
+        return stop
 
     def table_row(self, i: int, block: Block, heading: str | None) -> None:
         """A plan table row: its problem cell is the item; measures, lead unit and deadline beside it."""
