@@ -377,17 +377,15 @@ class Detector:
                 span = fields.get(name)
                 return text[span[0] : span[1]].rstrip("。；; \n") or None if span else None
 
-            deadline = value("deadline")
-            self.add(
-                "problem",
-                a,
-                b,
-                heading,
-                unit=value("unit"),
-                measures=value("measures"),
-                deadline=deadline_from_cell(deadline, self.doc.date) if deadline else None,
-            )
+            self.plan_problem(a, b, heading, value("unit"), value("measures"), value("deadline"))
         return stop
+
+    def plan_problem(
+        self, a: int, b: int, heading, unit: str | None, measures: str | None, deadline: str | None
+    ):
+        """A plan's problem with the fields written beside it (table cells or labelled lines)."""
+        deadline = deadline_from_cell(deadline, self.doc.date) if deadline else None
+        self.add("problem", a, b, heading, unit=unit, measures=measures, deadline=deadline)
 
     def table_row(self, i: int, block: Block, heading: str | None) -> None:
         """A plan table row: its problem cell is the item; measures, lead unit and deadline beside it."""
@@ -408,16 +406,7 @@ class Detector:
             j = cols.get(name)
             return cells[j].strip() if j is not None and j < len(cells) and cells[j].strip() else None
 
-        deadline = col("deadline")
-        self.add(
-            "problem",
-            a,
-            b,
-            heading,
-            unit=col("unit"),
-            measures=col("measures"),
-            deadline=deadline_from_cell(deadline, self.doc.date) if deadline else None,
-        )
+        self.plan_problem(a, b, heading, col("unit"), col("measures"), col("deadline"))
 
     @staticmethod
     def header_columns(cells: list[str]) -> dict[str, int] | None:
