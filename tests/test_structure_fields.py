@@ -102,3 +102,13 @@ def test_deadlines_in_running_text(text, expected):
 )
 def test_units_of_directives(sentence, unit):
     assert unit_of_directive(sentence) == unit
+
+
+def test_dateline_under_the_title_when_there_is_no_signature(tmp_path):
+    from docanalyzer.readers import read
+
+    (tmp_path / "m.txt").write_text(
+        "县委召开巡察整改工作会议\n（2026年3月20日）\n会议强调，要压实整改责任。\n", encoding="utf-8"
+    )
+    doc = read(tmp_path / "m.txt")
+    assert doc.date == "2026-03-20" and doc.title == "县委召开巡察整改工作会议"

@@ -135,6 +135,12 @@ def find_date_and_issuer(doc: Document) -> None:
             if len(above) <= 40 and not SENTENCE_END.search(above) and ORG_HINT.search(above):
                 doc.issuer = above
         break
+    if not doc.date:
+        # No signature: a dateline under the title, such as "（2026年3月20日）".
+        for block in doc.blocks[:4]:
+            if DATE.fullmatch(block.text.strip().strip("（）()[]【】 ")):
+                doc.date = parse_date(block.text)
+                break
     if not doc.issuer and doc.title:
         m = re.match(r"^(.{2,30}?)(?:关于|召开|印发)", doc.title)
         if m and ORG_HINT.search(m.group(1)):
