@@ -63,28 +63,32 @@ def render_pdf(spec: dict, path: Path) -> None:
     cell = ParagraphStyle("cell", fontName=FONT, fontSize=10.5, leading=15, wordWrap="CJK")
     numbering = PAGE_NUMBER_STYLES[layout.get("page_numbers", "dash")]
     header_text = spec.get("meta", {}).get("running_header")
-    flow = []
-    for b in spec["blocks"]:
-        t = b["t"]
-        if t == "title":
-            flow += [Paragraph(b["text"], title), Spacer(1, 8)]
-        elif t in heads:
-            flow.append(Paragraph(b["text"], heads[t]))
-        elif t == "p":
-            flow.append(Paragraph(b["text"], body))
-        elif t == "table":
-            rows = ([b["header"]] if b.get("header") else []) + b["rows"]
-            data = [[Paragraph(c, cell) for c in row] for row in rows]
-            widths = b.get("widths")
-            if widths:
-                widths = [w / sum(widths) * (A4[0] - 54 * mm) for w in widths]
-            table = Table(data, colWidths=widths, repeatRows=1 if b.get("header") else 0)
-            table.setStyle(
-                TableStyle(
-                    [("GRID", (0, 0), (-1, -1), 0.5, colors.black), ("VALIGN", (0, 0), (-1, -1), "TOP")]
+
+    def flowables():  # made anew for each build: reportlab consumes them
+        flow = []
+        for b in spec["blocks"]:
+            t = b["t"]
+            if t == "title":
+                flow += [Paragraph(b["text"], title), Spacer(1, 8)]
+            elif t in heads:
+                flow.append(Paragraph(b["text"], heads[t]))
+            elif t == "p":
+                flow.append(Paragraph(b["text"], body))
+            elif t == "table":
+                rows = ([b["header"]] if b.get("header") else []) + b["rows"]
+                data = [[Paragraph(c, cell) for c in row] for row in rows]
+                widths = b.get("widths")
+                if widths:
+                    widths = [w / sum(widths) * (A4[0] - 54 * mm) for w in widths]
+                table = Table(data, colWidths=widths, repeatRows=1 if b.get("header") else 0)
+                table.setStyle(
+                    TableStyle(
+                        [("GRID", (0, 0), (-1, -1), 0.5, colors.black), ("VALIGN", (0, 0), (-1, -1), "TOP")]
+                    )
                 )
-            )
-            flow += [Spacer(1, 6), table, Spacer(1, 6)]
+                flow += [Spacer(1, 6), table, Spacer(1, 6)]
+        return flow
+
     pages_total = {"n": 0}
 
     def furniture(canvas, doc):
@@ -106,7 +110,7 @@ def render_pdf(spec: dict, path: Path) -> None:
             bottomMargin=35 * mm,
             title=spec.get("meta", {}).get("title", ""),
         )
-        doc.build(list(flow), onFirstPage=furniture, onLaterPages=furniture)
+        doc.build(flowables(), onFirstPage=furniture, onLaterPages=furniture)
         return doc
 
     first = build(path)

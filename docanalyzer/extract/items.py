@@ -41,7 +41,7 @@ LEAD_IN = re.compile(
 )
 ASSESSMENT_LEAD = re.compile(r"^(?:会议|会上)?(?:指出|认为|充分肯定|肯定了|听取了)")
 CLAUSE_MARK = re.compile(
-    r"(?:^|(?<=[，,；;：:。]))\s*(?:[一二三四五六七八九十]+(?:是|要)|第[一二三四五六七八九十]+，)"
+    r"(?:^|(?<=[\n，,；;：:。]))\s*(?:[一二三四五六七八九十]+(?:是|要)|第[一二三四五六七八九十]+，)"
 )
 TRAILING_MARK = re.compile(r"[（(](?P<mark>[^（）()]{2,8})[）)]\s*[。；;]?\s*$")
 NOT_ITEM_LINE = re.compile(
@@ -274,7 +274,7 @@ class Detector:
             return stop
         if text[start:finish].rstrip().endswith(("：", ":")) and stop == i + 1:
             return stop  # an introduction to a list
-        parts = clauses(text, start, finish)
+        parts = clauses(text, first.char_start, finish)  # from the block's start: it may open with 一是
         if parts:
             for a, b in parts:
                 a, b = trim(text, a, b)
@@ -294,7 +294,7 @@ class Detector:
         ):
             return
         directive_lead = bool(LEAD_IN.match(text[block.char_start : block.char_end]))
-        parts = clauses(text, start, end) or sentences(text, start, end)
+        parts = clauses(text, block.char_start, end) or sentences(text, start, end)
         subject = None
         current: Span | None = None
         for a, b in parts:
@@ -323,7 +323,7 @@ class Detector:
         ``（持续推进）`` gives the step its deadline words and stays out of the quote."""
         text = self.doc.text
         start, end = trim(text, block.char_start, block.char_end)
-        parts = clauses(text, start, end) or sentences(text, start, end)
+        parts = clauses(text, block.char_start, end) or sentences(text, start, end)
         current: Span | None = None
         for a, b in parts:
             a, b = trim(text, a, b)
