@@ -104,13 +104,14 @@ class Reporter:
         self.state.update(state)
         self.progress.update(self.task, summary=self.summary())
 
-    def close(self) -> None:
+    def close(self, summary: bool = True) -> None:
         self.progress.stop()
-        c = self.counts
-        print(
-            f"done {c['done']}, failed {c['failed']}, duplicates {c['duplicate']}"
-            f" ({self.rate():.1f} documents/minute)",
-            flush=True,
-        )
-        self.event("stopped", **dict(c))
+        if summary:
+            c = self.counts
+            print(
+                f"done {c['done']}, failed {c['failed']}, duplicates {c['duplicate']}"
+                f" ({self.rate():.1f} documents/minute)",
+                flush=True,
+            )
+            self.event("stopped", **dict(c))
         self.log.close()

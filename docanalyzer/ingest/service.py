@@ -63,6 +63,7 @@ class Ingestor:
         self.paths: set[Path] = set()  # inbox paths of those tasks
         self.settled: dict[Path, tuple[int, int]] = {}  # files left in place, already dealt with
         self.stop_requested = 0
+        self.started = False
         self.backlog = 2 * options.workers  # claimed files waiting for a worker, at most
         self._lock_file = None
 
@@ -87,6 +88,7 @@ class Ingestor:
 
     def start(self) -> None:
         self.lock()
+        self.started = True
         for partial in (self.data_dir / "files").glob(".incoming-*"):
             partial.unlink()  # our own copy cut short by a crash; its file is still in the inbox
         self.reconcile()
@@ -94,7 +96,7 @@ class Ingestor:
 
     def close(self) -> None:
         self.pool.close(kill=self.stop_requested > 1)
-        self.reporter.close()
+        self.reporter.close(summary=self.started)
         if self._lock_file:
             self._lock_file.close()
 
@@ -347,9 +349,9 @@ def watch(
     observer = None if once else _observer(inbox, poll, events)
     tracker = Tracker(stable_s)
     leave = ingestor.options.leave_in_place
-    ingestor.start()
-    ingestor.reporter.event("started", inbox=str(inbox), workers=ingestor.options.workers, once=once)
     try:
+        ingestor.start()
+        ingestor.reporter.event("started", inbox=str(inbox), workers=ingestor.options.workers, once=once)
         next_scan = 0.0
         while not ingestor.stop_requested:
             if time.monotonic() >= next_scan:
@@ -398,9 +400,9 @@ def _observer(inbox: Path, poll: bool, events: queue.SimpleQueue):
 
 def ingest(ingestor: Ingestor, paths: list[Path]) -> None:
     """The same pipeline once over ``paths``, leaving every file where it is."""
-    ingestor.start()
-    ingestor.reporter.event("started", files=len(paths), workers=ingestor.options.workers)
     try:
+        ingestor.start()
+        ingestor.reporter.event("started", files=len(paths), workers=ingestor.options.workers)
         later = []  # a second copy of bytes in flight: a duplicate once the first is done
         for path in paths:
             if ingestor.stop_requested:
