@@ -80,6 +80,7 @@ def score_documents(built):
         for gi, pi in found.items():
             g, p = gold[gi], analysis.items[pi]
             totals["kind_ok"] += g["kind"] == p.kind
+            totals["category_ok"] += g["category"] == p.category
             # A step reported as taken names who took it, but the shared samples' gold leaves a
             # measure's unit empty: units are scored on problems and requirements.
             if g.get("responsible_unit") and g["kind"] != "measure":
@@ -98,6 +99,7 @@ def test_own_documents_meet_the_targets(own_documents):
     print(t, round(f1, 3))
     assert f1 >= 0.85
     assert t["kind_ok"] / t["matched"] >= 0.95
+    assert t["category_ok"] / t["matched"] >= 0.9
     assert t["unit_ok"] / t["unit_n"] >= 0.85 and t["deadline_ok"] / t["deadline_n"] >= 0.85
     assert t["date_ok"] == len(own_documents)
 

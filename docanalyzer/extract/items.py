@@ -43,9 +43,10 @@ ASSESSMENT_LEAD = re.compile(r"^(?:会议|会上)?(?:指出|认为|充分肯定|
 CLAUSE_MARK = re.compile(
     r"(?:^|(?<=[\n，,；;：:。]))\s*(?:[一二三四五六七八九十]+(?:是|要)|第[一二三四五六七八九十]+，)"
 )
-TRAILING_MARK = re.compile(r"[（(](?P<mark>[^（）()]{2,8})[）)]\s*[。；;]?\s*$")
+STATUS_WORDS = r"已完成|基本完成|已整改|整改中|推进中|正在推进|持续推进|长期坚持|立行立改|常态化推进"
+TRAILING_MARK = re.compile(rf"[（(](?P<mark>(?:{STATUS_WORDS})[^（）()]{{0,20}})[）)]\s*[。；;]?\s*$")
 NOT_ITEM_LINE = re.compile(
-    r"^(?:联系电话|电话|联系人|邮箱|电子邮箱|邮政信箱|通讯地址|地址|附件|主送|抄送|印发|来信|传真)"
+    r"^(?:联系电话|电话|联系人|邮箱|电子邮箱|邮政信箱|通讯地址|通信地址|地址|附件|主送|抄送|印发|来信|传真)"
 )
 # Passages that report on the inspection itself, not on a problem or a step.
 NOT_ITEM_TEXT = re.compile(
@@ -67,10 +68,16 @@ FUTURE = re.compile(
     r"^(?:下一步|下步|今后|我们将|拟|计划|争取|力争|继续)|将(?:继续|进一步|持续|不断|加快|着力|深入|全力|适时)"
 )
 ELABORATION = re.compile(r"^(?:其中|这|此举|该|从而|进而|由此)")
-BOILERPLATE = re.compile(r"欢迎|监督电话|联系电话|联系人|来信来访")
-SENTENCE = re.compile(r"[^。！？!?]*[。！？!?]+[”’」』）)]?(?:[（(][^（）()。]{2,8}[）)])?|[^。！？!?]+$")
+BOILERPLATE = re.compile(r"欢迎|监督电话|联系电话|联系人|来信来访|意见建议|请及时向")
+SENTENCE = re.compile(r"[^。！？!?]*[。！？!?]+[”’」』）)]?(?:[（(][^（）()。]{2,24}[）)])?|[^。！？!?]+$")
 # A problem's title in a progress report (``问题1：…``, ``关于…的问题``): it names, it reports nothing.
-PROBLEM_TITLE = re.compile(r"^(?:问题[0-9０-９一二三四五六七八九十]*[：:]|关于[^。]{2,60}的问题[。：:]?$)")
+PROBLEM_TITLE = re.compile(
+    r"^(?:问题[0-9０-９一二三四五六七八九十]*[：:]|[^。，]{0,4}关于[^。]{2,60}的问题[。：:]?$|[^。]{4,60}的问题[。：:]?$)"
+)
+# Tallies of the whole rectification (11个问题中已完成整改9个; 整改完成率): not a step of their own.
+TALLY = re.compile(
+    r"[0-9０-９]+个问题中|[0-9０-９]+个方面[0-9０-９]+个问题|已完成整改[0-9０-９]+个|整改完成率|完成率(?:达到?|为)"
+)
 
 # A plan written as prose: "问题：… 整改措施：… 责任单位：… 完成时限：…" in one or several paragraphs.
 FIELD_LABEL = re.compile(
@@ -149,15 +156,26 @@ def clauses(text: str, start: int, end: int) -> list[tuple[int, int]] | None:
     return spans
 
 
-def status_mark(text: str, start: int, end: int) -> tuple[int, str | None]:
-    """A trailing status in brackets (``（持续推进）``, ``（已完成）``) is not part of the quote;
-    deadline words among them become the deadline."""
+STATUS_THEN_NEXT = re.compile(rf"[（(](?:{STATUS_WORDS})[^（）()]{{0,20}}[）)]\s*[；;]")
+
+
+def split_after_status(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """``…处分（已完成）；在全系统开展…（持续推进）。``: a status mark closes one step, and the
+    step after the semicolon is another."""
+    cuts = [m.end() for m in STATUS_THEN_NEXT.finditer(text, start, end)]
+    bounds = [start, *cuts, end]
+    return [(a, b) for a, b in zip(bounds, bounds[1:], strict=False) if b > a]
+
+
+def status_mark(text: str, start: int, end: int, doc_date: str | None = None) -> tuple[int, str | None]:
+    """A trailing status in brackets (``（持续推进）``, ``（已完成）``, ``（正在推进，2026年10月底前完成）``)
+    is not part of the quote; deadline words or a date in it become the deadline."""
     m = TRAILING_MARK.search(text, start, end)
-    if not m or not (
-        WORDS.fullmatch(m["mark"]) or re.fullmatch(r"已完成|基本完成|正在推进|已整改|整改中", m["mark"])
-    ):
+    if not m:
         return end, None
-    return m.start(), m["mark"] if WORDS.fullmatch(m["mark"]) else None
+    mark = m["mark"]
+    words = WORDS.fullmatch(mark)
+    return m.start(), words.group(0) if words else deadline_from_text(mark, doc_date)
 
 
 class Detector:
@@ -289,11 +307,11 @@ class Detector:
         before is joined to it, and a directive with no subject takes the subject before it."""
         text = self.doc.text
         start, end = trim(text, block.char_start, block.char_end)
-        if ASSESSMENT_LEAD.match(text[block.char_start : block.char_end]) and not DIRECTIVE.search(
-            text[start:end]
-        ):
-            return
-        directive_lead = bool(LEAD_IN.match(text[block.char_start : block.char_end]))
+        opening = text[block.char_start : block.char_end]
+        assessment = bool(
+            ASSESSMENT_LEAD.match(opening)
+        )  # 会议指出/认为: directs only where it says so outright
+        directive_lead = bool(LEAD_IN.match(opening)) and not assessment
         parts = clauses(text, block.char_start, end) or sentences(text, start, end)
         subject = None
         current: Span | None = None
@@ -302,7 +320,8 @@ class Detector:
             if b - a < 4:
                 continue
             piece = text[a:b]
-            if DIRECTIVE.search(piece) or (directive_lead and current is None):
+            directs = DIRECTIVE.search(re.split(r"[，,；;]", piece, maxsplit=1)[0] if assessment else piece)
+            if directs or (directive_lead and current is None):
                 named = subject_of_directive(piece)
                 if named:
                     subject = as_unit(named)  # a post or "everyone" leaves the next one without a unit
@@ -324,15 +343,16 @@ class Detector:
         text = self.doc.text
         start, end = trim(text, block.char_start, block.char_end)
         parts = clauses(text, block.char_start, end) or sentences(text, start, end)
+        parts = [piece for a, b in parts for piece in split_after_status(text, a, b)]
         current: Span | None = None
         for a, b in parts:
             a, b = trim(text, a, b)
-            b, mark = status_mark(text, a, b)
+            b, mark = status_mark(text, a, b, self.doc.date)
             a, b = trim(text, a, b)
             piece = text[a:b]
             if b - a < 6 or FUTURE.search(piece) or BOILERPLATE.search(piece) or PRAISE.search(piece):
                 continue
-            if PROBLEM_TITLE.match(piece):
+            if PROBLEM_TITLE.match(piece) or TALLY.search(piece):
                 continue
             if current is not None and (ELABORATION.match(piece) or not MEASURE_MARK.search(piece)):
                 current.end = b  # a sentence that only says more about the step before

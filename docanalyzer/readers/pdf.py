@@ -336,6 +336,8 @@ def _starts_paragraph(prev: Line | None, ln: Line, layout: Layout, new_page: boo
     large = ln.size > layout.size + 1.5
     if large and not new_page:
         return ln.base - prev.base > 2 * ln.size  # titles wrap onto centred lines
+    if prev.text[-1] in "。；！？;!?" and numbering_of(ln.text):
+        return True  # a numbered point after a finished sentence, even without indentation
     if prev.text[-1] in CANNOT_END or ln.text[0] in CANNOT_START:
         return False  # a break inside brackets or before closing punctuation is only a line break
     indented = ln.x0 > layout.left + 0.9 * cw  # first-line indent (or a centred line)
