@@ -65,6 +65,7 @@ def score_documents(built):
         "deadline_ok": 0,
         "kind_ok": 0,
         "date_ok": 0,
+        "category_ok": 0,
     }
     for spec, path in built:
         analysis = analyze(path)
