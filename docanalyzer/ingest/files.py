@@ -75,10 +75,13 @@ class Tracker:
     def forget(self, path: Path) -> None:
         self.files.pop(path, None)
 
-    def ready(self) -> list[Path]:
+    def ready(self, limit: int | None = None) -> list[Path]:
+        """Files complete now, first seen first, at most ``limit`` (the rest are checked next time)."""
         now = time.monotonic()
         out = []
         for path, (sig, since) in list(self.files.items()):
+            if limit is not None and len(out) >= limit:
+                break
             current = signature(path)
             if current is None:
                 del self.files[path]

@@ -321,7 +321,9 @@ class Ingestor:
 
     def step(self, timeout: float) -> None:
         self.dispatch()
-        for outcome in self.pool.wait(timeout):
+        outcomes = self.pool.wait(timeout)
+        self.dispatch()  # idle workers get their next file before the results are committed
+        for outcome in outcomes:
             self.finish(outcome)
         self.dispatch()
         self.reporter.update(queued=len(self.queue), working=self.pool.busy())
@@ -362,9 +364,10 @@ def watch(
                 path = events.get()
                 if not ignored(path):
                     tracker.see(path)
-            for path in tracker.ready():
+            # claim only what the workers will soon take; the rest stay in the tracker
+            for path in tracker.ready(limit=max(0, ingestor.backlog - len(ingestor.queue))):
                 if ingestor.stop_requested or len(ingestor.queue) >= ingestor.backlog:
-                    break  # the rest stay in the tracker: claim only what the workers will soon take
+                    break
                 if ingestor.take(path, remember_in_place=leave) != "busy":
                     tracker.forget(path)
                 ingestor.dispatch()

@@ -296,7 +296,8 @@ def _model_version_id(conn: Connection, version: str) -> int:
 def _save_analysis(conn: Connection, document_id: int, analysis: dict, model_version: str) -> dict:
     """Blocks are replaced; items are matched by id: new ones added, known ones get the new
     suggestions, vanished ones dropped unless a reviewer touched them (then kept, not current)."""
-    analysis = _without_nul(analysis)
+    if "\x00" in analysis["document"].get("text", ""):  # every stored string is a piece of the text
+        analysis = _without_nul(analysis)
     doc = analysis["document"]
     version_id = _model_version_id(conn, model_version)
     conn.execute(
