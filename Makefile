@@ -1,4 +1,4 @@
-# Quick start: `make run` (set up, then extract the example documents), `make test` (set up, then all tests).
+# Quick start: `make run` (set up, then watch ./inbox, the example documents in it at first), `make test` (set up, then all tests).
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
@@ -12,7 +12,8 @@ $(STAMP): pyproject.toml
 	rm -f $(VENV)/.installed-* && touch $(STAMP)
 
 run: $(STAMP)
-	$(PY) -m docanalyzer extract examples/*.pdf examples/*.docx --format table
+	test -d inbox || { mkdir -p inbox && cp examples/*.pdf examples/*.docx inbox/; }
+	$(PY) -m docanalyzer watch inbox
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

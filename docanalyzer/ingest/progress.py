@@ -30,6 +30,7 @@ class Reporter:
         self.log = open(log_path, "a", encoding="utf-8")  # noqa: SIM115 (open for the reporter's life)
         self.counts: Counter[str] = Counter()
         self.started: float | None = None
+        self.last: float | None = None
         self.state = {"queued": 0, "working": 0, "waiting": 0}
         columns = [SpinnerColumn(), TextColumn("{task.description}")]
         if total is not None:
@@ -42,10 +43,11 @@ class Reporter:
         self.progress.start()
 
     def rate(self) -> float:
-        """Documents analysed (done or failed) per minute since the first file was taken."""
-        if self.started is None:
+        """Documents analysed (done or failed) per minute, from the first file taken to the last settled:
+        a watcher's idle hours do not dilute it."""
+        if self.started is None or self.last is None:
             return 0.0
-        minutes = max(time.monotonic() - self.started, 1e-6) / 60
+        minutes = max(self.last - self.started, 1e-6) / 60
         return (self.counts["done"] + self.counts["failed"]) / minutes
 
     def summary(self) -> str:
@@ -68,6 +70,8 @@ class Reporter:
         self.log.flush()
         if name == "queued" and self.started is None:
             self.started = time.monotonic()
+        if name in ("done", "failed"):
+            self.last = time.monotonic()
         if name in FINAL:
             self.counts[name] += 1
             self.progress.advance(self.task)
