@@ -231,12 +231,14 @@ def ingest(
     missing = [p for p in paths if not p.exists()]
     for path in missing:
         fail(f"{path}: [E100] file or folder not found. Check the path and try again.")
+    if len(missing) == len(paths):
+        raise typer.Exit(1)
     try:
         counts = run_ingest([p for p in paths if p.exists()])
     except DocanalyzerError as e:
         fail(e.message)
         raise typer.Exit(1) from e
-    raise typer.Exit(1 if missing or counts.get("failed") else 0)
+    raise typer.Exit(1 if missing or counts.get("failed") or counts.get("unreadable") else 0)
 
 
 def main() -> None:

@@ -21,7 +21,7 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-FINAL = ("done", "failed", "duplicate", "known", "skipped")  # events that settle one file
+FINAL = ("done", "failed", "duplicate", "known", "skipped", "unreadable")  # events that settle one file
 
 
 class Reporter:
@@ -84,8 +84,8 @@ class Reporter:
     def _line(name: str, f: dict) -> str | None:
         if name == "done":
             return f"done      {f['file']}: {f['items']} items, document #{f['document_id']} ({f['seconds']:.1f} s)"
-        if name == "failed":
-            return f"failed    {f['error']}"
+        if name in ("failed", "unreadable"):
+            return f"{name:<9} {f['error']}"
         if name == "duplicate":
             return f"duplicate {f['file']}: same bytes as document #{f['document_id']} ({f['of']})"
         if name == "known":

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from docanalyzer.errors import InputError
 from docanalyzer.ingest import IngestError
 from docanalyzer.ingest.files import (
     Tracker,
@@ -62,7 +63,7 @@ class Ingestor:
         self.in_flight: dict[str, dict] = {}  # sha256 -> task, queued or in a worker
         self.paths: set[Path] = set()  # inbox paths of those tasks
         self.settled: dict[Path, tuple[int, int]] = {}  # files left in place, already dealt with
-        self.stop_requested = 0
+        self.stop_requested = self._stops_reported = 0
         self.started = False
         self.backlog = 2 * options.workers  # claimed files waiting for a worker, at most
         self._lock_file = None
@@ -101,9 +102,9 @@ class Ingestor:
             self._lock_file.close()
 
     def request_stop(self, *_args) -> None:
-        """First SIGTERM/Ctrl-C: take no more files and finish those in a worker; second: stop now."""
+        """First SIGTERM/Ctrl-C: take no more files and finish those in a worker; second: stop now.
+        Only counted here: a signal handler must not write to files the main loop may be writing."""
         self.stop_requested += 1
-        self.reporter.event("stopping", level="warning", force=self.stop_requested > 1)
 
     def handle_signals(self) -> None:
         signal.signal(signal.SIGTERM, self.request_stop)
@@ -144,6 +145,10 @@ class Ingestor:
             sha, size, stored = store_copy(path, self.data_dir)
         except FileNotFoundError:
             return "gone"
+        except OSError as e:  # e.g. no permission: say so; the watcher tries again at its next rescan
+            error = InputError(f"the file cannot be read ({e.strerror})", "Check its permissions.", path.name)
+            self.reporter.event("unreadable", level="error", file=path.name, error=error.message)
+            return "unreadable"
         if sha in self.in_flight:
             return "busy"
         existing = repository.find_document(self.engine, sha)
@@ -292,9 +297,12 @@ class Ingestor:
             write_note(note, self._note_text(entry))
         here = source.is_file() and sha256_of(source) == entry["sha256"]
         if here:
-            if destination.exists():  # someone put a file there meanwhile: never overwrite it
-                destination = free_name(destination.parent, destination.name)
-            move(source, destination)
+            if destination.is_file() and sha256_of(destination) == entry["sha256"]:
+                source.unlink()  # a move across file systems cut short after its copy was complete
+            else:
+                if destination.exists():  # someone put a file there meanwhile: never overwrite it
+                    destination = free_name(destination.parent, destination.name)
+                move(source, destination)
             self.reporter.event("moved", file=entry["name"], destination=str(destination))
         repository.mark_moved(self.engine, entry["arrival_id"], str(destination) if here else None)
 
@@ -320,6 +328,9 @@ class Ingestor:
     # -- the two faces ----------------------------------------------------------------------
 
     def step(self, timeout: float) -> None:
+        if self.stop_requested > self._stops_reported:
+            self._stops_reported = self.stop_requested
+            self.reporter.event("stopping", level="warning", force=self.stop_requested > 1)
         self.dispatch()
         outcomes = self.pool.wait(timeout)
         self.dispatch()  # idle workers get their next file before the results are committed
@@ -392,8 +403,9 @@ def _observer(inbox: Path, poll: bool, events: queue.SimpleQueue):
         def on_any_event(self, event):
             if event.is_directory:
                 return
-            target = getattr(event, "dest_path", "") or event.src_path  # a rename in counts by its new name
-            events.put(Path(os.fsdecode(target)))
+            target = Path(os.fsdecode(getattr(event, "dest_path", "") or event.src_path))  # renamed: new name
+            if target.is_relative_to(inbox):
+                events.put(target)
 
     observer = PollingObserver(timeout=1) if poll else Observer()
     observer.schedule(Handler(), str(inbox), recursive=True)
