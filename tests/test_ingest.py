@@ -457,3 +457,23 @@ def test_a_restart_finishes_what_a_crash_left_between_the_commit_and_the_move(si
     assert (site.data / "duplicates" / "second copy.pdf.note.txt").is_file()
     assert list(site.inbox.iterdir()) == [] and repository.unfinished_moves(engine) == []
     assert repository.status_counts(engine) == {"done": 2}
+
+
+def test_a_stored_document_is_analysed_again_from_its_copy_keeping_reviews(site, corpus):
+    from docanalyzer.ingest.service import reanalyse
+
+    shutil.copy(corpus[0], site.inbox)
+    site.once()
+    engine = site.engine()
+    (doc,) = repository.list_documents(engine, "done")
+    items = repository.list_items(engine, doc["id"])
+    repository.review_item(engine, items[0]["id"], "审核员", "deadline", "2026-12-31")
+    shutil.move(site.archived()[0], site.root / "elsewhere.pdf")  # whatever became of the file
+
+    counts = reanalyse(engine, site.data, doc["id"])
+
+    assert counts == {"items": len(items), "new": 0, "updated": len(items), "kept": 0, "dropped": 0}
+    again = repository.list_items(engine, doc["id"])
+    assert [i["id"] for i in again] == [i["id"] for i in items]
+    assert again[0]["deadline"] == "2026-12-31" and again[0]["reviewed"]
+    assert [i["citation"] for i in again] == [i["citation"] for i in items]

@@ -439,6 +439,23 @@ def ingest(ingestor: Ingestor, paths: list[Path]) -> None:
         ingestor.close()
 
 
+def reanalyse(engine, data_dir: Path, document_id: int) -> dict:
+    """Analyse a stored document again from its copy in the store (after a new model or extractor):
+    the machine's suggestions are replaced, every reviewer's decision stays. Returns the item counts."""
+    import tempfile
+
+    from docanalyzer.ingest.worker import model_version
+    from docanalyzer.pipeline import analyze
+
+    doc = repository.get_document(engine, document_id)
+    with tempfile.TemporaryDirectory(prefix="docanalyzer-") as tmp:
+        link = Path(tmp) / doc["file"]  # the copy under the name it came with, as citations give it
+        link.symlink_to((data_dir / doc["stored_path"]).resolve())
+        result = analyze(link)
+    analysis = {"document": result.document.to_dict(), "items": [i.to_dict() for i in result.items]}
+    return repository.save_analysis(engine, document_id, analysis, model_version())
+
+
 def _setting(name: str, minimum: float) -> float:
     from docanalyzer import config
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import functools
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 
@@ -95,7 +95,3 @@ def upgrade(url: URL | str | None = None) -> str:
     except SQLAlchemyError as e:
         reason = str(getattr(e, "orig", None) or e).strip().splitlines()[0][:200]
         raise StoreError(f"cannot open or migrate the database {shown(eng.url)} ({reason})", URL_FIX) from e
-
-
-def tables(url: URL | str | None = None) -> list[str]:
-    return sorted(inspect(engine(url)).get_table_names())
