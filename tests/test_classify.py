@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 
 import numpy as np
@@ -132,3 +133,20 @@ def test_training_is_reproducible(tmp_path):
     texts = [r["text"] for r in rows[:50]]
     a, b = train(rows, seed=3), train(rows, seed=3)
     assert np.array_equal(a.predict_proba(texts), b.predict_proba(texts))
+
+
+def test_classifier_words_are_the_spacy_pipelines_tokens():
+    """``words`` skips building a spaCy Doc; it must cut exactly as the pipeline's tokenizer does."""
+    from docanalyzer.text.nlp import get_nlp, words
+
+    nlp = get_nlp()
+    assert nlp.tokenizer.jieba_seg is __import__("jieba")
+    for text in [r["text"] for r in load_corpus()][::50]:
+        tokens = [t.text for t in nlp.tokenizer(text) if not t.is_space and not t.is_punct]
+        assert words(text) == [t for t in tokens if t.strip() and not re.fullmatch(r"[\W_]+", t)]
+    doc = nlp("会议强调，要压实整改责任。县纪委监委要严肃问责！要建立台账")
+    assert [s.text for s in doc.sents] == [
+        "会议强调，要压实整改责任。",
+        "县纪委监委要严肃问责！",
+        "要建立台账",
+    ]

@@ -1,8 +1,12 @@
 """One spaCy pipeline for the process: ``spacy.blank("zh")`` with the jieba segmenter,
 the domain user dictionary, and a sentence splitter for Chinese punctuation.
 
-Loaded once and reused (``get_nlp``); jieba's dictionary cache lives in the
-tool's own cache directory, not a ``/tmp`` file shared between users.
+The segmenter is jieba's process-wide tokenizer, configured once (``segmenter``):
+spaCy's ``zh`` tokenizer cuts with that same object, and ``words`` calls it directly,
+so commands that need only words (``extract``, ``classify``) do not pay for importing
+spaCy (about half a second); ``get_nlp`` builds the pipeline on first use. jieba's
+dictionary cache lives in the tool's own cache directory, not a ``/tmp`` file shared
+between users.
 """
 
 from __future__ import annotations
@@ -29,7 +33,8 @@ def main_dictionary() -> Path:
 
 
 @functools.lru_cache(maxsize=1)
-def _jieba():
+def segmenter():
+    """jieba, with the project's dictionaries; spaCy's ``zh`` tokenizer uses this same module."""
     import logging
 
     import jieba
@@ -59,7 +64,7 @@ def get_nlp():
     import spacy
     from spacy.language import Language
 
-    _jieba()
+    segmenter()
     if "docanalyzer_sentences" not in Language.factories:
         Language.component("docanalyzer_sentences")(chinese_sentences)
     nlp = spacy.blank("zh", config={"nlp": {"tokenizer": {"segmenter": "jieba"}}})
@@ -68,13 +73,10 @@ def get_nlp():
 
 
 def words(text: str) -> list[str]:
-    """Segmented words of a passage (punctuation and spaces dropped).
-
-    Calls the pipeline tokenizer's own jieba segmenter, with its dictionaries, without
-    building a spaCy ``Doc``: the classifier needs only the strings, and the ``Doc``
-    would double the cost of each passage."""
-    segmenter = get_nlp().tokenizer.jieba_seg
-    return [w for w in segmenter.cut(text, cut_all=False) if w.strip() and not PUNCT.fullmatch(w)]
+    """Segmented words of a passage (punctuation and spaces dropped): the pipeline's own cut
+    (``segmenter().cut(text, cut_all=False)``, as spaCy's tokenizer makes it) without building
+    a spaCy ``Doc`` the classifier does not need."""
+    return [w for w in segmenter().cut(text, cut_all=False) if w.strip() and not PUNCT.fullmatch(w)]
 
 
 def has_chinese(text: str) -> bool:
