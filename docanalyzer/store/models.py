@@ -9,6 +9,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     DateTime,
+    Float,
     ForeignKey,
     Integer,
     MetaData,
@@ -17,6 +18,8 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.sql import false, true
+from sqlalchemy.sql import text as sql_text
 
 
 def now() -> datetime:
@@ -36,11 +39,16 @@ class Base(DeclarativeBase):
 
 
 class User(Base):
+    """A person who signs in to the review app (``password_hash`` empty: a name in the audit only)."""
+
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16), default="viewer", server_default="viewer")
+    active: Mapped[bool] = mapped_column(default=True, server_default=true())
 
 
 class ModelVersion(Base):
@@ -77,6 +85,8 @@ class Document(Base):
     model_version_id: Mapped[int | None] = mapped_column(ForeignKey("model_versions.id"))
     claimed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
     analysed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # the reviewers' progress: new → in_review (first change) → done (a reviewer says so)
+    review_status: Mapped[str] = mapped_column(String(16), default="new", server_default="new", index=True)
 
 
 class Arrival(Base):
@@ -117,7 +127,10 @@ class Block(Base):
 
 
 class Item(Base):
-    """A rectification item; ``id`` is the extractor's, stable for the same text of the same document."""
+    """A rectification item; ``id`` is the extractor's, stable for the same text of the same document.
+
+    Items a reviewer made (``origin`` added, split or merged) have ids of their own that no analysis
+    produces, and their suggestion columns hold the values they were made with."""
 
     __tablename__ = "items"
 
@@ -142,13 +155,25 @@ class Item(Base):
     # false once an analysis no longer finds an item a reviewer touched (kept, never dropped)
     current: Mapped[bool] = mapped_column(default=True)
     model_version_id: Mapped[int | None] = mapped_column(ForeignKey("model_versions.id"))
+    confidence: Mapped[float | None] = mapped_column(Float)  # the top category score: low first in review
     # human decisions: field -> value, written only by reviews
     edits: Mapped[dict] = mapped_column(JSON, default=dict)
     reviewed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    status: Mapped[str] = mapped_column(String(16), default="pending", server_default="pending", index=True)
+    # raised by every change, so that a save made on an older copy is refused, not applied over it
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    origin: Mapped[str] = mapped_column(String(16), default="machine", server_default="machine")
+    parents: Mapped[list] = mapped_column(JSON, default=list, server_default=sql_text("'[]'"))
+    # true once a split, a merge or an undo took the item out of the ledger; kept for its history
+    retired: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 class ItemReview(Base):
-    """Who changed which field of an item, when, from what to what."""
+    """Who changed which field of an item, when, from what to what.
+
+    The rows of one reviewer action share ``action``; ``prior`` holds the item's reviewer state
+    before it (null for an item the action created) and ``item_version`` its version after, so that
+    undo restores exactly that state, and only while nobody has changed the item since."""
 
     __tablename__ = "item_reviews"
 
@@ -159,3 +184,7 @@ class ItemReview(Base):
     field: Mapped[str] = mapped_column(String(32))
     before: Mapped[str | None] = mapped_column(Text)
     after: Mapped[str | None] = mapped_column(Text)
+    action: Mapped[str | None] = mapped_column(String(32), index=True)
+    prior: Mapped[dict | None] = mapped_column(JSON)
+    item_version: Mapped[int | None] = mapped_column(Integer)
+    undone: Mapped[bool] = mapped_column(default=False, server_default=false())

@@ -8,11 +8,14 @@ transaction, so a document is in the store with all of its items or not at all.
 
 from __future__ import annotations
 
+import secrets
+from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import Connection, Engine, bindparam, delete, func, insert, select, update
 
-from docanalyzer.store import StoreError
+from docanalyzer.store import InvalidChange, NotFound, StaleVersion, StoreError
 from docanalyzer.store.models import Arrival, Block, Document, Item, ItemReview, ModelVersion, User, now
 
 # Item columns an analysis rewrites, and the fields a reviewer may set (``status`` is the reviewer's own).
@@ -29,7 +32,9 @@ MACHINE_FIELDS = (
 )
 REVIEWABLE = ("kind", "text", "category", "responsible_unit", "deadline", "measures", "status")
 KINDS = ("problem", "requirement", "measure")
-STATUSES = ("candidate", "accepted", "rejected")
+STATUSES = ("pending", "accepted", "rejected")
+REVIEW_STATUSES = ("new", "in_review", "done")  # a document's, as the reviewers see it
+ROLES = ("admin", "reviewer", "analyst", "viewer")
 BLOCK_FIELDS = ("kind", "text", "char_start", "char_end", "page", "level", "numbering", "style")
 DOCUMENT_FIELDS = ("format", "title", "issuer", "date", "doc_type", "pages", "text")
 
@@ -59,6 +64,7 @@ def _document_dict(row) -> dict:
         "pages": row.pages,
         "claimed_at": _iso(row.claimed_at),
         "analysed_at": _iso(row.analysed_at),
+        "review_status": row.review_status,
     }
 
 
@@ -72,7 +78,7 @@ def get_document(engine: Engine, document_id: int) -> dict:
     with engine.connect() as conn:
         row = conn.execute(select(Document).where(Document.id == document_id)).first()
     if row is None:
-        raise StoreError(f"no document #{document_id} in the store", "List the documents and pick one.")
+        raise NotFound(f"no document #{document_id} in the store", "List the documents and pick one.")
     return _document_dict(row)
 
 
@@ -318,8 +324,10 @@ def _save_analysis(conn: Connection, document_id: int, analysis: dict, model_ver
     if blocks:
         conn.execute(insert(Block), blocks)
 
-    existing = dict(
-        conn.execute(select(Item.id, Item.reviewed_at).where(Item.document_id == document_id)).all()
+    existing = dict(  # the machine's items: those reviewers made are theirs alone
+        conn.execute(
+            select(Item.id, Item.reviewed_at).where(Item.document_id == document_id, Item.origin == "machine")
+        ).all()
     )
     rows = [_item_row(document_id, i, item, version_id) for i, item in enumerate(analysis["items"])]
     new = [r for r in rows if r["id"] not in existing]
@@ -366,6 +374,7 @@ def _item_row(document_id: int, position: int, item: dict, version_id: int) -> d
         **{f: item.get(f) for f in MACHINE_FIELDS},
         "categories": item.get("categories") or [],
         "reasons": item.get("reasons") or [],
+        "confidence": _confidence(item.get("categories")),
         "page": c.get("page"),
         "paragraph": c["paragraph"],
         "char_start": c["char_start"],
@@ -376,6 +385,96 @@ def _item_row(document_id: int, position: int, item: dict, version_id: int) -> d
     }
 
 
+def _confidence(categories: list | None) -> float | None:
+    scores = [c["score"] for c in categories or [] if isinstance(c, dict) and c.get("score") is not None]
+    return max(scores) if scores else None
+
+
+# -- accounts -------------------------------------------------------------------------------------
+
+
+def _user_dict(row) -> dict:
+    return {
+        "id": row.id,
+        "name": row.name,
+        "role": row.role,
+        "active": row.active,
+        "can_sign_in": row.password_hash is not None,
+        "created_at": _iso(row.created_at),
+    }
+
+
+def _check_role(role: str) -> None:
+    if role not in ROLES:
+        raise InvalidChange(f"{role!r} is not a role", f"Use one of: {', '.join(ROLES)}.")
+
+
+def create_user(engine: Engine, name: str, role: str, password_hash: str) -> dict:
+    """A new account; a name known only from the audit history becomes an account in place."""
+    name = name.strip()
+    if not name or len(name) > 200:
+        raise InvalidChange("a user name must have 1 to 200 characters", "Choose another name.")
+    _check_role(role)
+    with engine.begin() as conn:
+        row = conn.execute(select(User).where(User.name == name)).first()
+        if row is not None and row.password_hash is not None:
+            raise InvalidChange(f"the user {name!r} exists already", "Choose another name.")
+        values = {"role": role, "password_hash": password_hash, "active": True}
+        if row is None:
+            conn.execute(insert(User).values(name=name, created_at=now(), **values))
+        else:
+            conn.execute(update(User).where(User.id == row.id).values(**values))
+        return _user_dict(conn.execute(select(User).where(User.name == name)).one())
+
+
+def find_user(engine: Engine, name: str) -> dict | None:
+    """The account and its password hash, for signing in."""
+    with engine.connect() as conn:
+        row = conn.execute(select(User).where(User.name == name.strip())).first()
+    return {**_user_dict(row), "password_hash": row.password_hash} if row else None
+
+
+def get_user(engine: Engine, user_id: int) -> dict | None:
+    with engine.connect() as conn:
+        row = conn.execute(select(User).where(User.id == user_id)).first()
+    return _user_dict(row) if row else None
+
+
+def list_users(engine: Engine) -> list[dict]:
+    with engine.connect() as conn:
+        return [_user_dict(r) for r in conn.execute(select(User).order_by(User.name))]
+
+
+def update_user(
+    engine: Engine,
+    user_id: int,
+    *,
+    role: str | None = None,
+    active: bool | None = None,
+    password_hash: str | None = None,
+) -> dict:
+    """An admin changes an account's role, turns it off or on, or sets a new password."""
+    values = {"role": role, "active": active, "password_hash": password_hash}
+    values = {k: v for k, v in values.items() if v is not None}
+    if role is not None:
+        _check_role(role)
+    with engine.begin() as conn:
+        if conn.execute(select(User.id).where(User.id == user_id)).first() is None:
+            raise NotFound(f"no user #{user_id}", "List the users and pick one.")
+        if values:
+            conn.execute(update(User).where(User.id == user_id).values(**values))
+        return _user_dict(conn.execute(select(User).where(User.id == user_id)).one())
+
+
+def has_admin(engine: Engine) -> bool:
+    """True once an active admin can sign in (``docanalyzer run`` makes one on first start)."""
+    query = select(func.count()).where(
+        User.role == "admin", User.active.is_(True), User.password_hash.is_not(None)
+    )
+    with engine.connect() as conn:
+        return conn.execute(query).scalar_one() > 0
+
+
 def _user_id(conn: Connection, name: str) -> int:
     found = conn.execute(select(User.id).where(User.name == name)).scalar()
     if found is not None:
@@ -383,45 +482,13 @@ def _user_id(conn: Connection, name: str) -> int:
     return conn.execute(insert(User).values(name=name, created_at=now())).inserted_primary_key[0]
 
 
-def review_item(engine: Engine, item_id: str, user: str, field: str, value: str | None) -> dict:
-    """A reviewer sets one field of an item; the change is recorded with who, when, before and after."""
-    if field not in REVIEWABLE:
-        raise StoreError(f"the field {field!r} cannot be reviewed", f"Use one of: {', '.join(REVIEWABLE)}.")
-    if field == "kind" and value not in KINDS:
-        raise StoreError(f"{value!r} is not an item kind", f"Use one of: {', '.join(KINDS)}.")
-    if field == "status" and value not in STATUSES:
-        raise StoreError(f"{value!r} is not a review status", f"Use one of: {', '.join(STATUSES)}.")
-    if not user.strip():
-        raise StoreError("a review needs the reviewer's name", "Give the user who made the change.")
-    with engine.begin() as conn:
-        row = conn.execute(select(Item).where(Item.id == item_id)).first()
-        if row is None:
-            raise StoreError(f"no item {item_id!r} in the store", "Check the item id.")
-        before = _effective(row)[field]
-        edits = {**(row.edits or {}), field: value}
-        at = now()
-        conn.execute(update(Item).where(Item.id == item_id).values(edits=edits, reviewed_at=at))
-        conn.execute(
-            insert(ItemReview).values(
-                item_id=item_id,
-                user_id=_user_id(conn, user.strip()),
-                at=at,
-                field=field,
-                before=before,
-                after=value,
-            )
-        )
-        return _item_dict(
-            conn.execute(
-                select(Item, Document.file_name, Document.sha256).join(Document).where(Item.id == item_id)
-            ).one()
-        )
+# -- reviewing ------------------------------------------------------------------------------------
 
 
 def _effective(row) -> dict:
+    """The item as reviewers see it: their values over the machine's."""
     machine = {f: getattr(row, f) for f in MACHINE_FIELDS}
-    machine["status"] = "candidate"
-    return {**machine, **(row.edits or {})}
+    return {**machine, **(row.edits or {}), "status": row.status}
 
 
 def _item_dict(row) -> dict:
@@ -439,22 +506,500 @@ def _item_dict(row) -> dict:
             "char_end": row.char_end,
             "quote": row.quote,
         },
+        "confidence": row.confidence,
+        "version": row.version,
+        "origin": row.origin,
+        "parents": row.parents or [],
+        "retired": row.retired,
         "reviewed": row.reviewed_at is not None,
         "current": row.current,
         "suggested": {f: getattr(row, f) for f in MACHINE_FIELDS if f in (row.edits or {})},
     }
 
 
-def list_items(engine: Engine, document_id: int) -> list[dict]:
-    """The document's items as a reviewer sees them: reviewers' values over the machine's."""
-    query = (
-        select(Item, Document.file_name, Document.sha256)
-        .join(Document)
-        .where(Item.document_id == document_id)
-        .order_by(Item.position, Item.id)
+def _items_query():
+    return select(Item, Document.file_name, Document.sha256).join(Document, Document.id == Item.document_id)
+
+
+def _read_item(conn: Connection, item_id: str) -> dict:
+    row = conn.execute(_items_query().where(Item.id == item_id)).first()
+    if row is None:
+        raise NotFound(f"no item {item_id!r} in the store", "Check the item id.")
+    return _item_dict(row)
+
+
+def get_item(engine: Engine, item_id: str) -> dict:
+    with engine.connect() as conn:
+        return _read_item(conn, item_id)
+
+
+def list_items(engine: Engine, document_id: int, include_retired: bool = False) -> list[dict]:
+    """The document's items as a reviewer sees them, in document order; split or merged ones left out."""
+    query = _items_query().where(Item.document_id == document_id)
+    if not include_retired:
+        query = query.where(Item.retired.is_(False))
+    with engine.connect() as conn:
+        return [_item_dict(r) for r in conn.execute(query.order_by(Item.position, Item.char_start, Item.id))]
+
+
+def _effective_column(field: str):
+    """A reviewer's value where there is one, else the machine's, in SQL (SQLite and PostgreSQL alike)."""
+    return func.coalesce(Item.edits[field].as_string(), getattr(Item, field))
+
+
+def review_queue(
+    engine: Engine,
+    *,
+    document_id: int | None = None,
+    category: str | None = None,
+    kind: str | None = None,
+    unit: str | None = None,
+    status: str | None = None,
+    max_confidence: float | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> dict:
+    """Items of analysed documents to review, least certain (lowest top score) first, filtered.
+    Returns ``{"total", "items"}``; ``unit`` matches any part of the responsible unit."""
+    query = _items_query().where(Item.retired.is_(False), Document.status == "done")
+    if document_id is not None:
+        query = query.where(Item.document_id == document_id)
+    if category:
+        query = query.where(_effective_column("category") == category)
+    if kind:
+        query = query.where(_effective_column("kind") == kind)
+    if unit:
+        query = query.where(_effective_column("responsible_unit").contains(unit, autoescape=True))
+    if status:
+        query = query.where(Item.status == status)
+    if max_confidence is not None:
+        query = query.where(Item.confidence <= max_confidence)
+    count = select(func.count()).select_from(query.subquery())
+    ordered = query.order_by(
+        Item.confidence.is_(None), Item.confidence, Item.document_id, Item.position, Item.id
     )
     with engine.connect() as conn:
-        return [_item_dict(r) for r in conn.execute(query)]
+        total = conn.execute(count).scalar_one()
+        rows = conn.execute(ordered.limit(limit).offset(offset))
+        return {"total": total, "items": [_item_dict(r) for r in rows]}
+
+
+def review_documents(engine: Engine, review_status: str | None = None) -> list[dict]:
+    """Analysed documents with their reviewers' progress: items, and how many are still pending."""
+    if review_status and review_status not in REVIEW_STATUSES:
+        raise InvalidChange(
+            f"{review_status!r} is not a document review status", f"Use one of: {', '.join(REVIEW_STATUSES)}."
+        )
+    query = select(Document).where(Document.status == "done").order_by(Document.id.desc())
+    if review_status:
+        query = query.where(Document.review_status == review_status)
+    counts = (
+        select(Item.document_id, Item.status, func.count())
+        .where(Item.retired.is_(False))
+        .group_by(Item.document_id, Item.status)
+    )
+    with engine.connect() as conn:
+        documents = [_document_dict(r) for r in conn.execute(query)]
+        tally: dict[int, dict[str, int]] = {}
+        for document_id, item_status, n in conn.execute(counts):
+            tally.setdefault(document_id, {})[item_status] = n
+    for doc in documents:
+        by_status = tally.get(doc["id"], {})
+        doc["items"] = sum(by_status.values())
+        doc.update({s: by_status.get(s, 0) for s in STATUSES})
+    return documents
+
+
+def document_text(engine: Engine, document_id: int) -> str:
+    with engine.connect() as conn:
+        text = conn.execute(select(Document.text).where(Document.id == document_id)).first()
+    if text is None:
+        raise NotFound(f"no document #{document_id} in the store", "List the documents and pick one.")
+    return text[0] or ""
+
+
+def set_review_status(engine: Engine, document_id: int, review_status: str) -> dict:
+    """A reviewer marks a document new, in review or done."""
+    if review_status not in REVIEW_STATUSES:
+        raise InvalidChange(
+            f"{review_status!r} is not a document review status", f"Use one of: {', '.join(REVIEW_STATUSES)}."
+        )
+    with engine.begin() as conn:
+        changed = conn.execute(
+            update(Document).where(Document.id == document_id).values(review_status=review_status)
+        )
+        if changed.rowcount == 0:
+            raise NotFound(f"no document #{document_id} in the store", "List the documents and pick one.")
+    return get_document(engine, document_id)
+
+
+class _Action:
+    """One reviewer action, in one transaction: its audit rows share an id, every item it changes
+    goes up one version (refused when the reviewer saw an older one), and its document is in review."""
+
+    def __init__(self, conn: Connection, user: str):
+        if not user.strip():
+            raise InvalidChange("a review needs the reviewer's name", "Give the user who made the change.")
+        self.conn, self.at = conn, now()
+        self.user_id = _user_id(conn, user.strip())
+        self.id = secrets.token_hex(16)
+
+    def load(self, item_id: str, version: int | None) -> Any:
+        row = self.conn.execute(_items_query().where(Item.id == item_id)).first()
+        if row is None:
+            raise NotFound(f"no item {item_id!r} in the store", "Check the item id.")
+        if row.retired:
+            raise InvalidChange(
+                f"the item {item_id!r} was split, merged or withdrawn",
+                "Reload the document and use its items.",
+            )
+        if version is not None and row.version != version:
+            self.stale(row)
+        return row
+
+    def stale(self, row) -> None:
+        current = _read_item(self.conn, row.id)
+        raise StaleVersion(
+            f"the item {row.id!r} was changed by someone else meanwhile (now at version {current['version']})",
+            "Compare both versions and save again on the newest.",
+            current,
+        )
+
+    def change(self, row, values: dict, fields: list[tuple[str, str | None, str | None]]) -> None:
+        """Write ``values`` on the item (only if nobody wrote it since ``row`` was read) and one audit
+        row per (field, before, after)."""
+        written = self.conn.execute(
+            update(Item)
+            .where(Item.id == row.id, Item.version == row.version)
+            .values(**values, version=row.version + 1, reviewed_at=self.at)
+        )
+        if written.rowcount != 1:
+            self.stale(row)
+        prior = {
+            "edits": row.edits or {},
+            "status": row.status,
+            "retired": row.retired,
+            "reviewed_at": _iso(row.reviewed_at),
+        }
+        self.audit(row.id, fields, prior, row.version + 1)
+        self.in_review(row.document_id)
+
+    def audit(self, item_id: str, fields, prior: dict | None, version: int) -> None:
+        for field, before, after in fields:
+            self.conn.execute(
+                insert(ItemReview).values(
+                    item_id=item_id,
+                    user_id=self.user_id,
+                    at=self.at,
+                    field=field,
+                    before=before,
+                    after=after,
+                    action=self.id,
+                    prior=prior,
+                    item_version=version,
+                )
+            )
+
+    def create(self, document_id: int, values: dict, field: str, before: str | None) -> str:
+        """A reviewer's new item (added, split off or merged); returns its id."""
+        sha = self.conn.execute(select(Document.sha256).where(Document.id == document_id)).scalar_one()
+        item_id = f"{sha[:8]}-r{secrets.token_hex(8)}"
+        self.conn.execute(
+            insert(Item).values(
+                id=item_id,
+                document_id=document_id,
+                current=True,
+                edits={},
+                reviewed_at=self.at,
+                version=1,
+                confidence=_confidence(values.get("categories")),
+                **values,
+            )
+        )
+        self.audit(item_id, [(field, before, values["text"])], None, 1)
+        self.in_review(document_id)
+        return item_id
+
+    def in_review(self, document_id: int) -> None:
+        self.conn.execute(
+            update(Document)
+            .where(Document.id == document_id, Document.review_status == "new")
+            .values(review_status="in_review")
+        )
+
+
+def _clean(field: str, value) -> str | None:
+    """A reviewer's value for ``field``, checked: one clear message for a value that cannot be stored."""
+    if field not in REVIEWABLE:
+        raise InvalidChange(
+            f"the field {field!r} cannot be reviewed", f"Use one of: {', '.join(REVIEWABLE)}."
+        )
+    if value is not None and not isinstance(value, str):
+        raise InvalidChange(f"the value of {field!r} must be text", "Send a string or null.")
+    value = (value or "").strip() or None
+    if field == "kind" and value not in KINDS:
+        raise InvalidChange(f"{value!r} is not an item kind", f"Use one of: {', '.join(KINDS)}.")
+    if field == "status" and value not in STATUSES:
+        raise InvalidChange(f"{value!r} is not a review status", f"Use one of: {', '.join(STATUSES)}.")
+    if field in ("text", "category") and value is None:
+        raise InvalidChange(f"the {field} of an item cannot be empty", f"Give the item a {field}.")
+    if field == "deadline" and value is not None and len(value) > 64:
+        raise InvalidChange(
+            "a deadline has at most 64 characters", "Give a date (2026-06-30) or a short term."
+        )
+    return value
+
+
+def edit_item(engine: Engine, item_id: str, user: str, changes: dict, version: int | None = None) -> dict:
+    """A reviewer sets fields of an item, as one action: each change is recorded with who, when,
+    before and after. ``version``: the one the reviewer saw; a newer one refuses the change."""
+    cleaned = {field: _clean(field, value) for field, value in changes.items()}
+    with engine.begin() as conn:
+        action = _Action(conn, user)
+        row = action.load(item_id, version)
+        current = _effective(row)
+        changed = [(f, current[f], v) for f, v in cleaned.items() if current[f] != v]
+        if changed:
+            edits = {**(row.edits or {}), **{f: v for f, _, v in changed if f != "status"}}
+            values = {"edits": edits}
+            if "status" in cleaned:
+                values["status"] = cleaned["status"]
+            action.change(row, values, changed)
+        return _read_item(conn, item_id)
+
+
+def review_item(
+    engine: Engine, item_id: str, user: str, field: str, value: str | None, version: int | None = None
+) -> dict:
+    """One field of an item set by a reviewer (accept and reject set ``status``)."""
+    return edit_item(engine, item_id, user, {field: value}, version)
+
+
+Ranker = Callable[[list[str]], list[dict]]
+
+
+def _suggestions(rank: Ranker | None, texts: list[str]) -> list[dict]:
+    """The classifier's category, ranked categories and reasons for new items' texts, when given one."""
+    if rank is None:
+        return [{"categories": [], "reasons": []} for _ in texts]
+    return [
+        {"category": r["category"], "categories": r["categories"], "reasons": r["reasons"]}
+        for r in rank(texts)
+    ]
+
+
+def _citation(conn: Connection, document_id: int, start: int, end: int) -> dict:
+    """Page, paragraph and quote of ``text[start:end]``, its ends trimmed of white space."""
+    text = conn.execute(select(Document.text).where(Document.id == document_id)).scalar()
+    if text is None:
+        raise NotFound(
+            f"no document #{document_id} with text in the store", "List the documents and pick one."
+        )
+    if not (isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= len(text)):
+        raise InvalidChange(
+            f"the selection {start}–{end} is not inside the document's text (0–{len(text)})",
+            "Select the passage in the document again.",
+        )
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    if start == end:
+        raise InvalidChange("the selection holds no text", "Select the words of the missed item.")
+    block = conn.execute(
+        select(Block.position, Block.page)
+        .where(Block.document_id == document_id, Block.char_start <= start, Block.char_end > start)
+        .limit(1)
+    ).first()
+    if block is None:
+        raise InvalidChange("the selection starts outside the document's paragraphs", "Select within one.")
+    return {
+        "page": block.page,
+        "paragraph": block.position,
+        "char_start": start,
+        "char_end": end,
+        "quote": text[start:end],
+    }
+
+
+def add_item(
+    engine: Engine,
+    document_id: int,
+    user: str,
+    char_start: int,
+    char_end: int,
+    kind: str = "problem",
+    rank: Ranker | None = None,
+) -> dict:
+    """An item the extractor missed, from a selection of the document's text: its citation is the
+    selection's (page from the blocks, paragraph, quote = text[start:end])."""
+    kind = _clean("kind", kind)
+    with engine.begin() as conn:
+        citation = _citation(conn, document_id, char_start, char_end)
+        before = conn.execute(
+            select(func.max(Item.position)).where(
+                Item.document_id == document_id, Item.char_start <= citation["char_start"]
+            )
+        ).scalar()
+        action = _Action(conn, user)
+        values = {
+            "kind": kind,
+            "text": citation["quote"],
+            **_suggestions(rank, [citation["quote"]])[0],
+            **citation,
+            "position": before or 0,
+            "origin": "added",
+            "parents": [],
+        }
+        return _read_item(conn, action.create(document_id, values, "add", None))
+
+
+def _inherited(row) -> dict:
+    current = _effective(row)
+    return {
+        f: current[f] for f in ("kind", "category", "responsible_unit", "deadline", "measures", "heading")
+    }
+
+
+def split_item(
+    engine: Engine,
+    item_id: str,
+    user: str,
+    offset: int,
+    version: int | None = None,
+    rank: Ranker | None = None,
+) -> list[dict]:
+    """Split an item into two at ``offset`` characters into its quote; both parts keep its fields."""
+    with engine.begin() as conn:
+        action = _Action(conn, user)
+        row = action.load(item_id, version)
+        if not (isinstance(offset, int) and 0 < offset < len(row.quote)):
+            raise InvalidChange(
+                f"a split needs an offset inside the quote (1–{len(row.quote) - 1}), not {offset}",
+                "Put the cursor where the second item begins.",
+            )
+        cut = row.char_start + offset
+        parts = [
+            _citation(conn, row.document_id, row.char_start, cut),
+            _citation(conn, row.document_id, cut, row.char_end),
+        ]
+        suggestions = _suggestions(rank, [p["quote"] for p in parts])
+        new_ids = [
+            action.create(
+                row.document_id,
+                {
+                    **_inherited(row),
+                    "categories": s["categories"],
+                    "reasons": s["reasons"],
+                    **part,
+                    "text": part["quote"],
+                    "position": row.position,
+                    "origin": "split",
+                    "parents": [row.id],
+                    "category": _inherited(row)["category"] or s.get("category"),
+                },
+                "split",
+                row.id,
+            )
+            for part, s in zip(parts, suggestions, strict=True)
+        ]
+        action.change(row, {"retired": True}, [("split", None, "、".join(new_ids))])
+        return [_read_item(conn, i) for i in new_ids]
+
+
+def merge_items(
+    engine: Engine,
+    item_ids: list[str],
+    user: str,
+    versions: list[int | None] | None = None,
+    rank: Ranker | None = None,
+) -> dict:
+    """Merge two items of one document into one: texts joined in document order, the citation from
+    the first one's start to the last one's end, unit and deadline the first that has them."""
+    if len(item_ids) != 2 or item_ids[0] == item_ids[1]:
+        raise InvalidChange("a merge takes two different items", "Select the two items to merge.")
+    versions = versions or [None, None]
+    with engine.begin() as conn:
+        action = _Action(conn, user)
+        rows = [action.load(i, v) for i, v in zip(item_ids, versions, strict=True)]
+        if rows[0].document_id != rows[1].document_id:
+            raise InvalidChange(
+                "only items of one document can be merged", "Pick two items of this document."
+            )
+        rows.sort(key=lambda r: (r.char_start, r.char_end))
+        first, last = rows
+        citation = _citation(conn, first.document_id, first.char_start, max(first.char_end, last.char_end))
+        texts = [_effective(r)["text"] for r in rows]
+        text = texts[0] + ("" if texts[0].endswith(("。", "；", ";", ".")) else "；") + texts[1]
+        inherited = [_inherited(r) for r in rows]
+        values = {
+            **{f: inherited[0][f] or inherited[1][f] for f in inherited[0]},
+            **_suggestions(rank, [text])[0],
+            **citation,
+            "category": inherited[0]["category"],
+            "text": text,
+            "position": first.position,
+            "origin": "merged",
+            "parents": [r.id for r in rows],
+        }
+        new_id = action.create(first.document_id, values, "merge", "、".join(r.id for r in rows))
+        for r in rows:
+            action.change(r, {"retired": True}, [("merge", None, new_id)])
+        return _read_item(conn, new_id)
+
+
+def undo_last(engine: Engine, user: str) -> dict:
+    """Undo the user's last action not yet undone: each item it touched goes back to its state
+    before, items it made are withdrawn. Refused when someone changed one of them since.
+    Returns ``{"action", "fields", "items"}`` (the items as they now stand)."""
+    with engine.begin() as conn:
+        user_id = conn.execute(select(User.id).where(User.name == user.strip())).scalar()
+        last = conn.execute(
+            select(ItemReview.action)
+            .where(
+                ItemReview.user_id == user_id,
+                ItemReview.action.is_not(None),
+                ItemReview.undone.is_(False),
+                ItemReview.field != "undo",
+            )
+            .order_by(ItemReview.id.desc())
+            .limit(1)
+        ).scalar()
+        if last is None:
+            raise NotFound("there is nothing of yours left to undo", "Undo applies to your own changes.")
+        rows = conn.execute(select(ItemReview).where(ItemReview.action == last).order_by(ItemReview.id)).all()
+        touched: dict[str, tuple[dict | None, int]] = {}
+        for r in rows:  # the first row of an item holds its state before the action
+            prior = touched[r.item_id][0] if r.item_id in touched else r.prior
+            touched[r.item_id] = (prior, r.item_version)
+        action = _Action(conn, user)
+        for item_id, (prior, version) in touched.items():
+            row = conn.execute(_items_query().where(Item.id == item_id)).one()
+            if row.version != version:
+                action.stale(row)
+            if prior is None:
+                values = {"retired": True}
+            else:
+                reviewed = prior["reviewed_at"]
+                values = {
+                    "edits": prior["edits"],
+                    "status": prior["status"],
+                    "retired": prior["retired"],
+                    "reviewed_at": datetime.fromisoformat(reviewed) if reviewed else None,
+                }
+            action.change(
+                row, values, [("undo", ", ".join(r.field for r in rows if r.item_id == item_id), None)]
+            )
+            if (
+                prior is not None and prior["reviewed_at"] is None
+            ):  # back to untouched: re-analysis may drop it
+                conn.execute(update(Item).where(Item.id == item_id).values(reviewed_at=None))
+        conn.execute(update(ItemReview).where(ItemReview.action == last).values(undone=True))
+        return {
+            "action": last,
+            "fields": sorted({r.field for r in rows}),
+            "items": [_read_item(conn, i) for i in touched],
+        }
 
 
 def list_blocks(engine: Engine, document_id: int) -> list[dict]:
@@ -467,11 +1012,31 @@ def list_blocks(engine: Engine, document_id: int) -> list[dict]:
 
 
 def reviews(engine: Engine, item_id: str) -> list[dict]:
+    """The item's audit history, oldest first."""
     query = (
         select(ItemReview, User.name).join(User).where(ItemReview.item_id == item_id).order_by(ItemReview.id)
     )
     with engine.connect() as conn:
         return [
-            {"user": r.name, "at": _iso(r.at), "field": r.field, "before": r.before, "after": r.after}
+            {
+                "user": r.name,
+                "at": _iso(r.at),
+                "field": r.field,
+                "before": r.before,
+                "after": r.after,
+                "undone": r.undone,
+            }
             for r in conn.execute(query)
         ]
+
+
+def ledger(engine: Engine, document_id: int | None = None) -> list[dict]:
+    """The reviewed ledger: every item not rejected, split or merged, reviewers' values applied."""
+    query = _items_query().where(
+        Item.retired.is_(False), Item.status != "rejected", Document.status == "done"
+    )
+    if document_id is not None:
+        query = query.where(Item.document_id == document_id)
+    with engine.connect() as conn:
+        rows = conn.execute(query.order_by(Item.document_id, Item.position, Item.char_start, Item.id))
+        return [_item_dict(r) for r in rows]
