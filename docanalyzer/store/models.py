@@ -121,7 +121,7 @@ class Block(Base):
     char_end: Mapped[int] = mapped_column(Integer)
     page: Mapped[int | None] = mapped_column(Integer)
     level: Mapped[int | None] = mapped_column(Integer)
-    numbering: Mapped[str | None] = mapped_column(String(64))
+    numbering: Mapped[str | None] = mapped_column(Text)
     style: Mapped[str | None] = mapped_column(String(200))
     cells: Mapped[list] = mapped_column(JSON, default=list)
 
@@ -144,7 +144,7 @@ class Item(Base):
     categories: Mapped[list] = mapped_column(JSON, default=list)
     reasons: Mapped[list] = mapped_column(JSON, default=list)
     responsible_unit: Mapped[str | None] = mapped_column(Text)
-    deadline: Mapped[str | None] = mapped_column(String(64))
+    deadline: Mapped[str | None] = mapped_column(Text)  # a cell's own words may run long
     measures: Mapped[str | None] = mapped_column(Text)
     heading: Mapped[str | None] = mapped_column(Text)
     page: Mapped[int | None] = mapped_column(Integer)

@@ -90,7 +90,7 @@ def upgrade() -> None:
         sa.Column("char_end", sa.Integer(), nullable=False),
         sa.Column("page", sa.Integer(), nullable=True),
         sa.Column("level", sa.Integer(), nullable=True),
-        sa.Column("numbering", sa.String(length=64), nullable=True),
+        sa.Column("numbering", sa.Text(), nullable=True),
         sa.Column("style", sa.String(length=200), nullable=True),
         sa.Column("cells", sa.JSON(), nullable=False),
         sa.ForeignKeyConstraint(
@@ -113,7 +113,7 @@ def upgrade() -> None:
         sa.Column("categories", sa.JSON(), nullable=False),
         sa.Column("reasons", sa.JSON(), nullable=False),
         sa.Column("responsible_unit", sa.Text(), nullable=True),
-        sa.Column("deadline", sa.String(length=64), nullable=True),
+        sa.Column("deadline", sa.Text(), nullable=True),
         sa.Column("measures", sa.Text(), nullable=True),
         sa.Column("heading", sa.Text(), nullable=True),
         sa.Column("page", sa.Integer(), nullable=True),
