@@ -131,8 +131,8 @@ class Ingestor:
 
     def take(self, path: Path, remember_in_place: bool = False) -> str:
         """Take one file: 'queued', 'duplicate', 'known' (left in place earlier), 'busy'
-        (a copy with the same bytes is in flight: try again later), 'taken' (already in flight)
-        or 'gone'."""
+        (a copy with the same bytes is in flight: try again later), 'taken' (already in flight),
+        'unreadable' or 'gone'."""
         path = path.absolute()
         if path in self.paths:
             return "taken"
