@@ -241,6 +241,140 @@ def ingest(
     raise typer.Exit(1 if missing or counts.get("failed") or counts.get("unreadable") else 0)
 
 
+# -- the review web app and its accounts ---------------------------------------------------------
+
+Host = Annotated[
+    str | None, typer.Option(help="Address to listen on (default: the host setting, 127.0.0.1).")
+]
+Port = Annotated[int | None, typer.Option(help="Port to listen on (default: the port setting, 8000).")]
+
+
+@app.command()
+def serve(host: Host = None, port: Port = None) -> None:
+    """Start the review web app (an admin account is made on first start, its password printed once)."""
+    from docanalyzer.web.server import serve as run_server
+
+    try:
+        run_server(host, port)
+    except DocanalyzerError as e:
+        fail(e.message)
+        raise typer.Exit(1) from e
+
+
+@app.command()
+def run(
+    inbox: Annotated[
+        Path | None, typer.Argument(help="Folder to watch (default: the inbox setting, ./inbox).")
+    ] = None,
+    host: Host = None,
+    port: Port = None,
+) -> None:
+    """Watch the inbox and serve the review web app together, until Ctrl-C stops both."""
+    from docanalyzer.web.server import run as run_both
+
+    try:
+        run_both(inbox, host, port)
+    except DocanalyzerError as e:
+        fail(e.message)
+        raise typer.Exit(1) from e
+
+
+users_app = typer.Typer(help="Accounts of the review web app: admin, reviewer, analyst, viewer.")
+app.add_typer(users_app, name="users", no_args_is_help=True)
+
+
+class Role(StrEnum):
+    admin = "admin"
+    reviewer = "reviewer"
+    analyst = "analyst"
+    viewer = "viewer"
+
+
+def new_password(generate: bool) -> str:
+    """A generated password (printed once), or one typed twice at a hidden prompt."""
+    from docanalyzer.web import auth
+
+    if generate:
+        return auth.generate_password()
+    password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        return auth.check_password(password)
+    except ValueError as e:
+        fail(f"[E002] {e}. Choose a longer one, or use --generate-password.")
+        raise typer.Exit(2) from e
+
+
+Generate = Annotated[
+    bool, typer.Option("--generate-password", help="Generate a password and print it once instead of asking.")
+]
+
+
+@users_app.command("add")
+def users_add(
+    name: Annotated[str, typer.Argument(help="The name the user signs in with.")],
+    role: Annotated[Role, typer.Option(help="What the user may do.")] = Role.reviewer,
+    generate_password: Generate = False,
+) -> None:
+    """Add an account (admin: everything; reviewer: review and export; analyst: read and export; viewer: read)."""
+    from docanalyzer.store import db, repository
+    from docanalyzer.web import auth
+
+    password = new_password(generate_password)
+    try:
+        db.upgrade()
+        user = repository.create_user(db.engine(), name, role.value, auth.hash_password(password))
+    except DocanalyzerError as e:
+        fail(e.message)
+        raise typer.Exit(1) from e
+    typer.echo(f"Added {user['name']} ({user['role']})")
+    if generate_password:
+        typer.echo(f"Password: {password}  (shown only this once)")
+
+
+@users_app.command("passwd")
+def users_passwd(
+    name: Annotated[str, typer.Argument(help="The account whose password to set.")],
+    generate_password: Generate = False,
+) -> None:
+    """Set a new password for an account (and turn it on again if it was off)."""
+    from docanalyzer.store import db, repository
+    from docanalyzer.web import auth
+
+    try:
+        db.upgrade()
+        found = repository.find_user(db.engine(), name)
+        if found is None:
+            fail(f"[E401] there is no user {name!r}. Add one with `docanalyzer users add`.")
+            raise typer.Exit(1)
+        password = new_password(generate_password)
+        repository.update_user(
+            db.engine(), found["id"], active=True, password_hash=auth.hash_password(password)
+        )
+    except DocanalyzerError as e:
+        fail(e.message)
+        raise typer.Exit(1) from e
+    typer.echo(f"New password set for {found['name']}")
+    if generate_password:
+        typer.echo(f"Password: {password}  (shown only this once)")
+
+
+@users_app.command("list")
+def users_list() -> None:
+    """List the accounts with their roles."""
+    from docanalyzer.store import db, repository
+
+    try:
+        db.upgrade()
+        users = repository.list_users(db.engine())
+    except DocanalyzerError as e:
+        fail(e.message)
+        raise typer.Exit(1) from e
+    for u in users:
+        state = "active" if u["active"] else "off"
+        login = "" if u["can_sign_in"] else "  (no password: a name in the review history)"
+        typer.echo(f"{u['name']}\t{u['role']}\t{state}{login}")
+
+
 def main() -> None:
     try:
         app()

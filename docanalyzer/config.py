@@ -91,6 +91,26 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("rescan_s", 60, "Seconds between full rescans of the inbox (catches files that events missed)."),
     Setting("poll", False, "Watch the inbox by polling instead of file system events (for network shares)."),
+    Setting("host", "127.0.0.1", "Address the review web app listens on (`docanalyzer serve`, `run`)."),
+    Setting("port", 8000, "Port the review web app listens on."),
+    Setting(
+        "secret_key",
+        "",
+        "Key that signs the web app's session cookies; empty: one generated once and kept in "
+        "DATA_DIR/secret_key (mode 0600).",
+    ),
+    Setting("session_hours", 12, "Hours a web app sign-in lasts."),
+    Setting(
+        "login_attempts",
+        5,
+        "Failed sign-ins allowed per user name within login_window_s; then that name must wait.",
+    ),
+    Setting(
+        "login_attempts_per_address",
+        20,
+        "Failed sign-ins allowed per client address within login_window_s; then that address must wait.",
+    ),
+    Setting("login_window_s", 900, "Seconds over which failed sign-ins are counted."),
     Setting(
         "leave_in_place",
         False,

@@ -671,7 +671,7 @@ class _Action:
         written = self.conn.execute(
             update(Item)
             .where(Item.id == row.id, Item.version == row.version)
-            .values(**values, version=row.version + 1, reviewed_at=self.at)
+            .values(**{"reviewed_at": self.at, **values}, version=row.version + 1)
         )
         if written.rowcount != 1:
             self.stale(row)
@@ -743,10 +743,6 @@ def _clean(field: str, value) -> str | None:
         raise InvalidChange(f"{value!r} is not a review status", f"Use one of: {', '.join(STATUSES)}.")
     if field in ("text", "category") and value is None:
         raise InvalidChange(f"the {field} of an item cannot be empty", f"Give the item a {field}.")
-    if field == "deadline" and value is not None and len(value) > 64:
-        raise InvalidChange(
-            "a deadline has at most 64 characters", "Give a date (2026-06-30) or a short term."
-        )
     return value
 
 
@@ -969,18 +965,18 @@ def undo_last(engine: Engine, user: str) -> dict:
             raise NotFound("there is nothing of yours left to undo", "Undo applies to your own changes.")
         rows = conn.execute(select(ItemReview).where(ItemReview.action == last).order_by(ItemReview.id)).all()
         touched: dict[str, tuple[dict | None, int]] = {}
-        for r in rows:  # the first row of an item holds its state before the action
+        for r in rows:  # the first row of an item holds its state before the action, the last its version
             prior = touched[r.item_id][0] if r.item_id in touched else r.prior
-            touched[r.item_id] = (prior, r.item_version)
+            touched[r.item_id] = (prior, r.id)
         action = _Action(conn, user)
-        for item_id, (prior, version) in touched.items():
+        for item_id, (prior, last_row) in touched.items():
             row = conn.execute(_items_query().where(Item.id == item_id)).one()
-            if row.version != version:
+            if not _unchanged_since(conn, row, last_row):
                 action.stale(row)
             if prior is None:
                 values = {"retired": True}
             else:
-                reviewed = prior["reviewed_at"]
+                reviewed = prior["reviewed_at"]  # none: untouched again, so re-analysis may drop it
                 values = {
                     "edits": prior["edits"],
                     "status": prior["status"],
@@ -990,10 +986,6 @@ def undo_last(engine: Engine, user: str) -> dict:
             action.change(
                 row, values, [("undo", ", ".join(r.field for r in rows if r.item_id == item_id), None)]
             )
-            if (
-                prior is not None and prior["reviewed_at"] is None
-            ):  # back to untouched: re-analysis may drop it
-                conn.execute(update(Item).where(Item.id == item_id).values(reviewed_at=None))
         conn.execute(update(ItemReview).where(ItemReview.action == last).values(undone=True))
         return {
             "action": last,
@@ -1009,6 +1001,18 @@ def list_blocks(engine: Engine, document_id: int) -> list[dict]:
             {"position": r.position, **{f: getattr(r, f) for f in BLOCK_FIELDS}, "cells": r.cells}
             for r in conn.execute(query)
         ]
+
+
+def _unchanged_since(conn: Connection, row, review_id: int) -> bool:
+    """True when the item is as audit row ``review_id`` left it: every later change was undone
+    (an undo restores the state before the change it undoes) and the version is the last recorded."""
+    later = conn.execute(
+        select(ItemReview.field, ItemReview.undone, ItemReview.item_version)
+        .where(ItemReview.item_id == row.id, ItemReview.id >= review_id)
+        .order_by(ItemReview.id)
+    ).all()
+    live = [r for r in later[1:] if not r.undone and r.field != "undo"]
+    return not live and row.version == later[-1].item_version
 
 
 def reviews(engine: Engine, item_id: str) -> list[dict]:

@@ -1,0 +1,46 @@
+"""The store's own copy of a source file, found by document id only, and its PDF pages as images."""
+
+from __future__ import annotations
+
+import io
+import threading
+from pathlib import Path
+
+from docanalyzer.store import NotFound, repository
+
+PAGE_SCALE = 1.5  # 108 dpi: readable beside the text, small enough to load at once
+_pdfium_lock = threading.Lock()  # pdfium is not thread-safe, and FastAPI serves from a thread pool
+
+
+def stored_file(engine, data_dir: Path, document_id: int) -> tuple[dict, Path]:
+    """The document and the path of its stored copy, which must lie in DATA_DIR/files."""
+    doc = repository.get_document(engine, document_id)
+    files = (data_dir / "files").resolve()
+    path = (data_dir / doc["stored_path"]).resolve()
+    if not path.is_relative_to(files) or not path.is_file():
+        raise NotFound(
+            f"the stored copy of document #{document_id} is missing", "Drop the file into the inbox again."
+        )
+    return doc, path
+
+
+def page_png(engine, data_dir: Path, document_id: int, page: int) -> bytes:
+    """Page ``page`` (1-based) of a stored PDF, rendered by pypdfium2 as PNG."""
+    import pypdfium2 as pdfium
+
+    doc, path = stored_file(engine, data_dir, document_id)
+    if doc["format"] != "pdf":
+        raise NotFound(f"document #{document_id} is not a PDF and has no page images", "Read its text.")
+    with _pdfium_lock:
+        pdf = pdfium.PdfDocument(str(path))
+        try:
+            if not 1 <= page <= len(pdf):
+                raise NotFound(
+                    f"document #{document_id} has no page {page} (it has {len(pdf)})", "Pick another page."
+                )
+            image = pdf[page - 1].render(scale=PAGE_SCALE).to_pil()
+        finally:
+            pdf.close()
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", optimize=False)
+    return buffer.getvalue()

@@ -1,0 +1,73 @@
+"""A review site for the web tests: real documents built by ``builders.render``, ingested by the real
+``docanalyzer ingest`` into a data directory with accounts of every role. It is built once per test
+session and copied for each test, so that every test starts from the same store."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from builders import load_spec, render
+from conftest import ROOT, run_cli
+from docanalyzer.store import db, repository
+from docanalyzer.web import auth
+
+PASSWORD = "correct horse battery"
+ROLES = {
+    "admin": "管理员甲",
+    "reviewer": "审核员乙",
+    "reviewer2": "审核员丙",
+    "analyst": "分析员丁",
+    "viewer": "访客戊",
+}
+# A text document whose words are markup: the pages must show it as text and never run it.
+HOSTILE = (
+    "关于巡察某局党组的反馈意见\n"
+    "一、巡察发现的主要问题\n"
+    '（一）主体责任落实不到位。<script>window.pwned = 1</script><img src=x onerror="window.pwned=2">'
+    "党组对整改工作研究不够，责任压得不实。\n"
+    "（二）制度执行不严。部分项目审批程序不规范，台账管理混乱。\n"
+)
+
+
+def sqlite_url(data_dir: Path) -> str:
+    return f"sqlite:///{data_dir / 'docanalyzer.db'}"
+
+
+@pytest.fixture(scope="session")
+def site_template(tmp_path_factory) -> Path:
+    """The data directory of a store holding three analysed documents and one account per role."""
+    root = tmp_path_factory.mktemp("site")
+    docs = root / "docs"
+    docs.mkdir()
+    for name in ("t01_feedback_province_resources", "t03_plan_county"):
+        render(load_spec(ROOT / "tests" / "documents" / f"{name}.json"), docs / name)
+    (docs / "hostile.txt").write_text(HOSTILE, encoding="utf-8")
+    data = root / "data"
+    result = run_cli(
+        "ingest", str(docs), env={"DOCANALYZER_DATA_DIR": str(data), "DOCANALYZER_DATABASE_URL": ""}
+    )
+    assert result.returncode == 0, result.stderr
+    engine = db.engine(sqlite_url(data))
+    hashed = auth.hash_password(PASSWORD)
+    for role, name in ROLES.items():
+        repository.create_user(engine, name, role.rstrip("2"), hashed)
+    engine.dispose()
+    return data
+
+
+@pytest.fixture
+def site(site_template, tmp_path, monkeypatch) -> Path:
+    """A fresh copy of the site's data directory; the settings point at it."""
+    data = tmp_path / "data"
+    shutil.copytree(site_template, data)
+    monkeypatch.setenv("DOCANALYZER_DATA_DIR", str(data))
+    monkeypatch.setenv("DOCANALYZER_DATABASE_URL", "")
+    monkeypatch.delenv("DOCANALYZER_SECRET_KEY", raising=False)
+    return data
+
+
+def documents_by_file(engine) -> dict[str, dict]:
+    return {d["file"]: d for d in repository.list_documents(engine)}
