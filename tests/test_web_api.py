@@ -9,7 +9,7 @@ import io
 import pytest
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
-from web_site import PASSWORD, ROLES, documents_by_file, site, site_template  # noqa: F401 (fixtures)
+from web_site import PASSWORD, ROLES, documents_by_file, site_fixture, site_template_fixture  # noqa: F401
 
 from docanalyzer import export
 from docanalyzer.store import db, repository

@@ -1,6 +1,7 @@
 """A review site for the web tests: real documents built by ``builders.render``, ingested by the real
 ``docanalyzer ingest`` into a data directory with accounts of every role. It is built once per test
-session and copied for each test, so that every test starts from the same store."""
+session and copied for each test, so that every test starts from the same store. Test modules import
+``site_fixture`` and ``site_template_fixture``; they take the fixtures as ``site`` and ``site_template``."""
 
 from __future__ import annotations
 
@@ -36,8 +37,8 @@ def sqlite_url(data_dir: Path) -> str:
     return f"sqlite:///{data_dir / 'docanalyzer.db'}"
 
 
-@pytest.fixture(scope="session")
-def site_template(tmp_path_factory) -> Path:
+@pytest.fixture(scope="session", name="site_template")
+def site_template_fixture(tmp_path_factory) -> Path:
     """The data directory of a store holding three analysed documents and one account per role."""
     root = tmp_path_factory.mktemp("site")
     docs = root / "docs"
@@ -58,8 +59,8 @@ def site_template(tmp_path_factory) -> Path:
     return data
 
 
-@pytest.fixture
-def site(site_template, tmp_path, monkeypatch) -> Path:
+@pytest.fixture(name="site")
+def site_fixture(site_template, tmp_path, monkeypatch) -> Path:
     """A fresh copy of the site's data directory; the settings point at it."""
     data = tmp_path / "data"
     shutil.copytree(site_template, data)
