@@ -95,14 +95,6 @@ class Tracker:
         return len(self.files)
 
 
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def store_copy(path: Path, data_dir: Path) -> tuple[str, int, str]:
     """Copy ``path`` into DATA_DIR/files/ under its sha256, hashing the very bytes copied.
 

@@ -29,13 +29,13 @@ from docanalyzer.ingest.files import (
     free_name,
     ignored,
     move,
-    sha256_of,
     signature,
     store_copy,
     write_note,
 )
 from docanalyzer.ingest.pool import Outcome, Pool
 from docanalyzer.ingest.progress import Reporter
+from docanalyzer.readers import sha256_of
 from docanalyzer.store import StoreError, repository
 
 TICK_S = 0.2
