@@ -3,8 +3,9 @@
 A spec is the JSON of ``../shared/eval`` (``format``, ``meta``, ``blocks``,
 ``items``) with an optional ``layout``: ``page_numbers`` (``dash`` — 3 —,
 ``hyphen`` -3-, ``page`` 第3页, ``slash`` 3/5, ``none``), ``indent`` (first-line
-indent of body paragraphs), ``font_size``. PDFs use reportlab's CID font
-STSong-Light, which needs no font file.
+indent of body paragraphs), ``font_size``, ``font`` (``embedded``: WenQuanYi Micro Hei embedded in
+the file; by default reportlab's CID font STSong-Light, which needs no font file and is not
+embedded).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import json
 from pathlib import Path
 
 FONT = "STSong-Light"
+EMBEDDED_FONT = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")  # Debian's fonts-wqy-microhei
 PAGE_NUMBER_STYLES = {
     "dash": lambda n, total: f"— {n} —",
     "hyphen": lambda n, total: f"-{n}-",
@@ -44,12 +46,19 @@ def render_pdf(spec: dict, path: Path) -> None:
     from reportlab.pdfbase.cidfonts import UnicodeCIDFont
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-    pdfmetrics.registerFont(UnicodeCIDFont(FONT))
     layout = spec.get("layout", {})
+    font = FONT
+    if layout.get("font") == "embedded":  # a TrueType font embedded in the file, as office suites do
+        from reportlab.pdfbase.ttfonts import TTFont
+
+        pdfmetrics.registerFont(TTFont("WQY", str(EMBEDDED_FONT), subfontIndex=0))
+        font = "WQY"
+    else:
+        pdfmetrics.registerFont(UnicodeCIDFont(FONT))
     size = layout.get("font_size", 15)
     indent = 2 * size if layout.get("indent", True) else 0
     body = ParagraphStyle(
-        "body", fontName=FONT, fontSize=size, leading=size * 1.8, wordWrap="CJK", firstLineIndent=indent
+        "body", fontName=font, fontSize=size, leading=size * 1.8, wordWrap="CJK", firstLineIndent=indent
     )
     title = ParagraphStyle(
         "title",
@@ -60,7 +69,7 @@ def render_pdf(spec: dict, path: Path) -> None:
         firstLineIndent=0,
     )
     heads = {"h1": ParagraphStyle("h1", parent=body, fontSize=size + 1), "h2": body, "h3": body}
-    cell = ParagraphStyle("cell", fontName=FONT, fontSize=10.5, leading=15, wordWrap="CJK")
+    cell = ParagraphStyle("cell", fontName=font, fontSize=10.5, leading=15, wordWrap="CJK")
     numbering = PAGE_NUMBER_STYLES[layout.get("page_numbers", "dash")]
     header_text = spec.get("meta", {}).get("running_header")
 
@@ -93,7 +102,7 @@ def render_pdf(spec: dict, path: Path) -> None:
 
     def furniture(canvas, doc):
         canvas.saveState()
-        canvas.setFont(FONT, 12)
+        canvas.setFont(font, 12)
         if numbering:
             canvas.drawCentredString(A4[0] / 2, 14 * mm, numbering(doc.page, pages_total["n"] or doc.page))
         if header_text:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import re
 
 import pytest
 
-from builders import render
+from builders import EMBEDDED_FONT, render
 from docanalyzer.readers import read
 
 LONG = (
@@ -15,7 +16,22 @@ LONG = (
 )
 
 
+FONT = {"layout": "cid"}
+
+
+@pytest.fixture(params=["cid", "embedded"], autouse=True)
+def font(request):
+    """Every PDF test runs with a non-embedded CID font and with an embedded TrueType font."""
+    if request.param == "embedded" and not EMBEDDED_FONT.exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail("fonts-wqy-microhei is missing under CI: .ci/run must install it")
+        pytest.skip("fonts-wqy-microhei is not installed")
+    FONT["layout"] = request.param
+    return request.param
+
+
 def spec(blocks, **layout):
+    layout.setdefault("font", FONT["layout"])
     return {
         "format": "pdf",
         "meta": {"title": "测试文件", "running_header": layout.pop("header", None)},
