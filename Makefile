@@ -1,4 +1,4 @@
-# Quick start: `make run` (set up, then watch ./inbox, the example documents in it at first), `make test` (set up, then all tests).
+# Quick start: `make run` (set up, then watch ./inbox and serve the review app; the example documents go in at first), `make test` (set up, then all tests).
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 
 run: $(STAMP)
 	test -d inbox || { mkdir -p inbox && cp examples/*.pdf examples/*.docx inbox/; }
-	$(PY) -m docanalyzer watch inbox
+	$(PY) -m docanalyzer run inbox
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

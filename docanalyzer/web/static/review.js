@@ -105,16 +105,16 @@
       b.classList.add("hl");
       first = first || mark;
     }
-    if (first) scrollWithin(textPane.closest(".source-pane"), first, true);
     showPageImage(item);
+    if (first) scrollWithin(textPane.closest(".source-pane"), first, true);
   }
 
   // Scroll only the pane, never the page, and keep clear of the pane's sticky heading.
   function scrollWithin(pane, node, center) {
     const paneBox = pane.getBoundingClientRect();
     const box = node.getBoundingClientRect();
-    const head = pane.querySelector(".pane-head");
-    const top = paneBox.top + (head ? head.offsetHeight : 0);
+    const sticky = Array.from(pane.querySelectorAll(".pane-head, #page-figure")).filter((n) => !n.hidden);
+    const top = paneBox.top + sticky.reduce((sum, n) => sum + n.offsetHeight, 0);
     const room = paneBox.bottom - top;
     if (center) pane.scrollTop += box.top - top - Math.max(8, (room - box.height) / 2);
     else if (box.top < top) pane.scrollTop += box.top - top - 8;
@@ -517,7 +517,8 @@
     });
     document.getElementById("add-item").addEventListener("click", addSelected);
   }
-  if (showPage) showPage.addEventListener("change", () => showPageImage(current()));
+  if (showPage) showPage.addEventListener("change", () => current() && highlight(current()));
+  document.getElementById("page-image")?.addEventListener("load", () => current() && highlight(current()));
 
   const wanted = location.hash.startsWith("#item-") ? decodeURIComponent(location.hash.slice(6)) : null;
   if (items.some((i) => i.id === wanted)) select(wanted);
