@@ -40,6 +40,7 @@ def test_nobody_signed_in_sees_anything_but_the_login_page(app):
         "/api/documents/1/file",
         "/api/documents/1/pages/1",
         "/api/export",
+        "/api/openapi.json",
     ):
         response = client.get(path)
         assert response.status_code == 401 and "not signed in" in response.json()["error"], path
