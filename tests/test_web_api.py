@@ -128,6 +128,7 @@ def test_a_save_on_a_stale_version_is_refused_with_both_versions(app, reviewer):
     body = second.json()
     assert "changed by someone else" in body["error"]
     assert body["current"]["deadline"] == "长期坚持" and body["current"]["version"] == item["version"] + 1
+    assert body["yours"] == {"deadline": "2026-12-31", "version": item["version"]}
     assert reviewer.get(f"/api/items/{item['id']}").json()["deadline"] == "长期坚持"  # nothing overwritten
     again = reviewer.patch(
         f"/api/items/{item['id']}", json={"version": body["current"]["version"], "deadline": "2026-12-31"}

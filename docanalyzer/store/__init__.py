@@ -30,6 +30,7 @@ class StaleVersion(StoreError):
     def __init__(self, what: str, fix: str, current: dict):
         super().__init__(what, fix)
         self.current = current
+        self.yours: dict | None = None  # the refused change, where the caller knows it
 
 
 class InvalidChange(StoreError):

@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from docanalyzer import export
-from docanalyzer.store import InvalidChange, repository
+from docanalyzer.store import InvalidChange, StaleVersion, repository
 from docanalyzer.web import auth, source
 
 Reader = Annotated[dict, Depends(auth.require("read"))]
@@ -232,14 +232,30 @@ def export_ledger(
 # -- reviewing ------------------------------------------------------------------------------------
 
 
+def refused_as_stale(change: dict, apply):
+    """Apply a change; when it was made on an old version, the 409 carries it beside the current item."""
+    try:
+        return apply()
+    except StaleVersion as e:
+        e.yours = change
+        raise
+
+
 @writes.post("/items/{item_id}/accept", tags=["reviewing"])
 def accept(request: Request, item_id: str, body: Versioned, user: Reviewer) -> dict:
-    return repository.review_item(engine(request), item_id, user["name"], "status", "accepted", body.version)
+    return set_status(request, item_id, "accepted", body.version, user)
 
 
 @writes.post("/items/{item_id}/reject", tags=["reviewing"])
 def reject(request: Request, item_id: str, body: Versioned, user: Reviewer) -> dict:
-    return repository.review_item(engine(request), item_id, user["name"], "status", "rejected", body.version)
+    return set_status(request, item_id, "rejected", body.version, user)
+
+
+def set_status(request: Request, item_id: str, status: str, version: int | None, user: dict) -> dict:
+    return refused_as_stale(
+        {"status": status, "version": version},
+        lambda: repository.review_item(engine(request), item_id, user["name"], "status", status, version),
+    )
 
 
 @writes.patch("/items/{item_id}", tags=["reviewing"])
@@ -249,7 +265,10 @@ def edit(request: Request, item_id: str, body: ItemChanges, user: Reviewer) -> d
     if not changes:
         raise InvalidChange("the change names no field", f"Send one or more of: {', '.join(EDITABLE)}.")
     check_category(request, changes.get("category"))
-    return repository.edit_item(engine(request), item_id, user["name"], changes, body.version)
+    return refused_as_stale(
+        {**changes, "version": body.version},
+        lambda: repository.edit_item(engine(request), item_id, user["name"], changes, body.version),
+    )
 
 
 @writes.post("/items/{item_id}/split", tags=["reviewing"])

@@ -139,7 +139,7 @@ def add_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StaleVersion)
     async def stale(request: Request, exc: StaleVersion):
-        return problem(request, 409, exc.message, current=exc.current)
+        return problem(request, 409, exc.message, current=exc.current, yours=exc.yours)
 
     @app.exception_handler(NotFound)
     async def not_found(request: Request, exc: NotFound):
