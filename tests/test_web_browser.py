@@ -219,8 +219,9 @@ def test_a_stale_save_shows_both_versions_and_lets_the_reviewer_choose(page, ser
     assert "长期坚持" in page.inner_text("#conflict-theirs")
     page.click("#conflict-keep-mine")
     page.wait_for_selector("#conflict", state="hidden")
-    page.wait_for_function(
-        f"document.querySelector('#item-{item['id']} .item-fields').innerText.includes('2026-09-30')"
+    wait_until(
+        page,
+        f"() => document.querySelector('#item-{item['id']} .item-fields').innerText.includes('2026-09-30')",
     )
     assert api(page, f"/api/items/{item['id']}")["deadline"] == "2026-09-30"
 
