@@ -290,6 +290,11 @@ class Role(StrEnum):
     viewer = "viewer"
 
 
+def show_generated(password: str, generated: bool) -> None:
+    if generated:
+        typer.echo(f"Password: {password}  (shown only this once)")
+
+
 def new_password(generate: bool) -> str:
     """A generated password (printed once), or one typed twice at a hidden prompt."""
     from docanalyzer.web import auth
@@ -327,8 +332,7 @@ def users_add(
         fail(e.message)
         raise typer.Exit(1) from e
     typer.echo(f"Added {user['name']} ({user['role']})")
-    if generate_password:
-        typer.echo(f"Password: {password}  (shown only this once)")
+    show_generated(password, generate_password)
 
 
 @users_app.command("passwd")
@@ -354,8 +358,7 @@ def users_passwd(
         fail(e.message)
         raise typer.Exit(1) from e
     typer.echo(f"New password set for {found['name']}")
-    if generate_password:
-        typer.echo(f"Password: {password}  (shown only this once)")
+    show_generated(password, generate_password)
 
 
 @users_app.command("list")
