@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from builders import load_spec, render
-from conftest import EVAL, ROOT, run_cli
+from conftest import EVAL, ROOT, require_tool, run_cli
 from docanalyzer.pipeline import analyze, analyze_many
 
 DOCUMENTS = sorted((ROOT / "tests" / "documents").glob("*.json")) + sorted(
@@ -198,3 +198,31 @@ def test_plan_written_as_labelled_prose(tmp_path):
         ("problem", "校舍维修项目未按规定招标", "计财科", "立行立改", "开展专项检查"),
         ("requirement", "局党组要扛起整改主体责任。", "局党组", None, None),
     ]
+
+
+def test_word_documents_exported_to_pdf_by_libreoffice(own_documents, tmp_path):
+    """The same Word documents as a word processor exports them to PDF: other fonts, quotes drawn
+    as separate text objects, ruled tables, rows over page breaks."""
+    office = require_tool("soffice")
+    docx_files = [(spec, path) for spec, path in own_documents if path.suffix == ".docx"]
+    profile = (tmp_path / "profile").as_uri()
+    subprocess.run(
+        [
+            office,
+            f"-env:UserInstallation={profile}",
+            "--headless",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(tmp_path),
+            *(str(p) for _, p in docx_files),
+        ],
+        capture_output=True,
+        check=True,
+        timeout=300,
+    )
+    exported = [(spec, tmp_path / (path.stem + ".pdf")) for spec, path in docx_files]
+    t = score_documents(exported)
+    precision, recall = t["matched"] / t["pred"], t["matched"] / t["gold"]
+    assert 2 * precision * recall / (precision + recall) >= 0.9
+    assert t["unit_ok"] / t["unit_n"] >= 0.85 and t["date_ok"] == len(exported)

@@ -31,7 +31,8 @@ CJK_SPACE = re.compile(r"(?<=[\u3000-\u9fff\uff00-\uffef]) +(?=[\u3000-\u9fff\uf
 CANNOT_END = frozenset("（《“‘([{【〔、，,")  # a paragraph never ends on these
 CANNOT_START = frozenset("）》”’)]}】〕、，,。；;：:！？")  # nor starts with these
 SENTENCE_END = frozenset("。！？；：!?;:”’」』）)")
-FURNITURE_ZONE = 0.1  # top and bottom share of the page where running headers and footers stand
+FURNITURE_ZONE = 0.1
+FLATNESS_SAMPLE = 200  # characters per page whose glyph boxes are checked for zero height  # top and bottom share of the page where running headers and footers stand
 MIN_RULES_FOR_TABLES = 4  # path objects on a page before pdfplumber looks for tables
 
 
@@ -102,7 +103,11 @@ def _open(path: Path):
 def page_lines(page, number: int) -> tuple[list[Line], bool]:
     """The text lines of one page from pdfium's characters, top to bottom, and whether pdfium's
     text can be trusted: with a font that carries no glyph boxes (a non-embedded CID font) every
-    box has zero height, and pdfium then drops lines it takes for duplicates of earlier ones."""
+    box has zero height, and pdfium then drops lines it takes for duplicates of earlier ones.
+
+    Lines are rebuilt from the characters' own positions (baseline, then x), not from the order
+    pdfium reports them in: a word processor draws some glyphs (curly quotes in a fallback font)
+    as separate text objects, which pdfium lists after the rest of the line."""
     import pypdfium2.raw as raw
 
     height = page.get_height()
@@ -110,32 +115,63 @@ def page_lines(page, number: int) -> tuple[list[Line], bool]:
     handle = textpage.raw
     count = textpage.count_chars()
     text = textpage.get_text_range(0, count) if count else ""
-    lines, chars = [], []
+    chars = []
     flat = 0
-
-    def flush():
-        if chars:
-            kept = [c for c in chars if c[0] != " " or not c[4]]
-            if kept:
-                lines.append(_make_line(kept, height, number))
-        chars.clear()
-
     x = raw.ctypes.c_double()
     y = raw.ctypes.c_double()
     for i, ch in enumerate(text[:count]):
-        if ch in "\r\n":
-            flush()
-            continue
-        generated = raw.FPDFText_IsGenerated(handle, i) == 1
-        left, bottom, right, top = textpage.get_charbox(i)
-        flat += not generated and not ch.isspace() and top - bottom < 0.05
+        if ch in "\r\n" or raw.FPDFText_IsGenerated(handle, i) == 1:
+            continue  # pdfium's own line breaks and spaces: the positions decide instead
+        if len(chars) < FLATNESS_SAMPLE and not ch.isspace():
+            _, bottom, _, top = textpage.get_charbox(i)
+            flat += top - bottom < 0.05
+        left, _, right, _ = textpage.get_charbox(i, loose=True)  # the advance, not the ink: gaps mean spaces
         raw.FPDFText_GetCharOrigin(handle, i, x, y)
-        size = raw.FPDFText_GetFontSize(handle, i)
-        chars.append((ch, left, right, height - y.value, generated, size))
-    flush()
+        chars.append(Char(ch, left, right, height - y.value, raw.FPDFText_GetFontSize(handle, i)))
     textpage.close()
-    trusted = flat <= 0.2 * max(1, sum(len(ln.text) for ln in lines))
-    return _merge_same_baseline(lines), trusted
+    trusted = flat <= 0.2 * max(1, min(len(chars), FLATNESS_SAMPLE))
+    return lines_from_chars(chars, number), trusted
+
+
+@dataclass
+class Char:
+    text: str
+    x0: float
+    x1: float
+    base: float
+    size: float
+
+
+def lines_from_chars(chars: list[Char], number: int) -> list[Line]:
+    """Characters on one baseline, left to right, make a line; a space goes between Latin words
+    that stand apart, never between CJK characters."""
+    lines: list[Line] = []
+    row: list[Char] = []
+
+    def flush():
+        row.sort(key=lambda c: c.x0)
+        text, prev = "", None
+        for c in row:
+            gap = c.x0 - prev.x1 if prev else 0.0
+            latin = not (CJK.match(prev.text) or CJK.match(c.text)) if prev else False
+            if latin and gap > 0.15 * c.size and not text.endswith(" ") and not c.text.isspace():
+                text += " "
+            text += c.text
+            prev = c
+        text = CJK_SPACE.sub("", text).strip()
+        if text:
+            size = statistics.median(c.size for c in row if not c.text.isspace())
+            base = statistics.median(c.base for c in row)
+            lines.append(Line(text, row[0].x0, max(c.x1 for c in row), base - size, base, size, number))
+        row.clear()
+
+    for c in sorted(chars, key=lambda c: c.base):
+        if row and abs(c.base - row[0].base) > 0.3 * max(c.size, row[0].size):
+            flush()
+        row.append(c)
+    if row:
+        flush()
+    return lines
 
 
 def plumber_lines(plumber_page, number: int) -> list[Line]:
@@ -155,43 +191,6 @@ def _has_images(page) -> bool:
     import pypdfium2.raw as raw
 
     return any(True for _ in page.get_objects(filter=[raw.FPDF_PAGEOBJ_IMAGE], max_depth=3))
-
-
-def _make_line(chars, height, number) -> Line:
-    text = "".join(c[0] for c in chars)
-    # A space pdfium put between two CJK characters is layout, not text.
-    text = CJK_SPACE.sub("", text).strip()
-    sizes = [c[5] for c in chars if not c[4]] or [c[5] for c in chars]
-    size = statistics.median(sizes)
-    base = statistics.median(c[3] for c in chars)
-    return Line(text, min(c[1] for c in chars), max(c[2] for c in chars), base - size, base, size, number)
-
-
-def _merge_same_baseline(lines: list[Line]) -> list[Line]:
-    """Pieces pdfium reported apart that stand on one baseline, left to right, become one line."""
-    lines = sorted((ln for ln in lines if ln.text), key=lambda ln: (round(ln.base), ln.x0))
-    merged: list[Line] = []
-    for ln in lines:
-        prev = merged[-1] if merged else None
-        if prev and abs(prev.base - ln.base) < 0.3 * ln.size and ln.x0 >= prev.x1 - 1:
-            gap = ln.x0 - prev.x1
-            sep = (
-                " "
-                if gap > 0.8 * ln.size and not (CJK.match(prev.text[-1]) and CJK.match(ln.text[0]))
-                else ""
-            )
-            merged[-1] = Line(
-                prev.text + sep + ln.text,
-                prev.x0,
-                ln.x1,
-                min(prev.top, ln.top),
-                prev.base,
-                max(prev.size, ln.size),
-                prev.page,
-            )
-        else:
-            merged.append(ln)
-    return merged
 
 
 def _digits_masked(text: str) -> str:
