@@ -11,9 +11,11 @@ NUM = r"[0-9０-９]{1,2}|[一二三四五六七八九十]{1,3}"
 YEAR = r"[0-9０-９]{4}|[〇零○一二三四五六七八九]{4}"
 QUARTERS = {"一": 1, "二": 2, "三": 3, "四": 4, "1": 1, "2": 2, "3": 3, "4": 4}
 
-DAY = re.compile(rf"(?P<y>{YEAR})\s*年\s*(?P<m>{NUM})\s*月\s*(?P<d>{NUM})\s*[日号]")
+DAY = re.compile(rf"(?:(?P<y>{YEAR})\s*年\s*)?(?P<m>{NUM})\s*月\s*(?P<d>{NUM})\s*[日号]")
 MONTH = re.compile(rf"(?:(?P<y>{YEAR})\s*年\s*)?(?P<m>{NUM})\s*月(?P<end>底|末|份|中旬|上旬|下旬)?")
-HALF = re.compile(rf"(?P<y>{YEAR})\s*年\s*(?:度\s*)?(?P<half>上半年|年中|下半年|年底|年末|底|末)")
+HALF = re.compile(
+    rf"(?:(?P<y>{YEAR})\s*年\s*(?:度\s*)?|(?<![0-9０-９一二三四五六七八九十〇零○]))(?P<half>上半年|年中|下半年|年底|年末|(?<=年)底|(?<=年)末)"
+)
 QUARTER = re.compile(rf"(?P<y>{YEAR})\s*年\s*(?:第\s*)?(?P<q>[一二三四1-4])\s*季度")
 YEAR_ONLY = re.compile(rf"(?P<y>{YEAR})\s*年(?:前|内|完成)")
 WORDS = re.compile(
@@ -44,13 +46,19 @@ def _match_date(text: str, doc_date: str | None, pos: int = 0) -> tuple[str | No
     """The first date or period in ``text`` from ``pos`` as an ISO date, with its span."""
     found = []
     for m in DAY.finditer(text, pos):
-        found.append((m.start(), m.end(), _iso(cn_number(m["y"]), cn_number(m["m"]), cn_number(m["d"]))))
+        year = _year(m["y"], doc_date, cn_number(m["m"]))  # "6月15日前" is this year's, or next
+        if year is not None:
+            found.append((m.start(), m.end(), _iso(year, cn_number(m["m"]), cn_number(m["d"]))))
     for m in QUARTER.finditer(text, pos):
         q = QUARTERS[m["q"]]
         found.append((m.start(), m.end(), _iso(cn_number(m["y"]), q * 3)))
     for m in HALF.finditer(text, pos):
         month = 6 if m["half"] in ("上半年", "年中") else 12
-        found.append((m.start(), m.end(), _iso(cn_number(m["y"]), month)))
+        year = (
+            cn_number(m["y"]) if m["y"] else (int(doc_date[:4]) if doc_date else None)
+        )  # "年底前": this year's
+        if year is not None:
+            found.append((m.start(), m.end(), _iso(year, month)))
     for m in MONTH.finditer(text, pos):
         if any(s <= m.start() < e for s, e, _ in found):
             continue

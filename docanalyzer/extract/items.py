@@ -48,6 +48,8 @@ TRAILING_MARK = re.compile(rf"[（(](?P<mark>(?:{STATUS_WORDS})[^（）()]{{0,20
 NOT_ITEM_LINE = re.compile(
     r"^(?:联系电话|电话|联系人|邮箱|电子邮箱|邮政信箱|通讯地址|通信地址|地址|附件|主送|抄送|印发|来信|传真)"
 )
+# A line naming whom the document is sent to (主送): "市委巡察工作领导小组：".
+ADDRESSEE = re.compile(r"^[^。，；！？,;]{2,40}[：:]\s*$")
 # Passages that report on the inspection itself, not on a problem or a step.
 NOT_ITEM_TEXT = re.compile(
     r"收到[^。]{0,24}问题线索|已按(?:有关|相关)?规定(?:移交|转交)|反馈如下|(?:巡视|巡察)(?:组)?认为|^(?:根据|按照)[^。]{0,40}(?:统一部署|安排|要求)"
@@ -62,7 +64,7 @@ MEASURE_MARK = re.compile(
     r"已|完成|建立|健全|制定|出台|修订|印发|开展|召开|组织|清退|追缴|收回|退还|约谈|谈话|查处|立案|处分|"
     r"诫勉|问责|通报|纠正|签订|移送|轮岗|培训|排查|核查|评查|督导|实现|新增|累计|举办|整改|处置|办结|挽回|补缴|"
     r"调整|撤销|清理|上线|投入|推行|实行|落实|回访|交办|提升|完善|设立|配备|新建|改造|退回|发放|压减|减少|选派|挂职|"
-    r"搭建|下发|检查|走访|督促|会同|研究|部署|明确|推动|形成|编制|启动|复核|复查|审核|收缴|追回|兑现|公开|警示"
+    r"搭建|下发|检查|走访|督促|会同|研究|部署|明确|推动|形成|编制|启动|复核|复查|审核|收缴|追回|兑现|公开|警示|纳入|列入|提高|增设|优化|上线"
 )
 FUTURE = re.compile(
     r"^(?:下一步|下步|今后|我们将|拟|计划|争取|力争|继续)|将(?:继续|进一步|持续|不断|加快|着力|深入|全力|适时)"
@@ -136,6 +138,23 @@ def trim(text: str, start: int, end: int, lead_ins: bool = True) -> tuple[int, i
     while end > start and text[end - 1] in " \u3000；;，,、：:":
         end -= 1
     return start, end
+
+
+def split_at_semicolons(text: str, spans: list[tuple[int, int]], own: re.Pattern) -> list[tuple[int, int]]:
+    """Cut each span at a ``；`` after which a part of its own begins (``…督办；局机关纪委要…``):
+    ``own`` says what such a part holds (a directive, a step)."""
+    out = []
+    for a, b in spans:
+        cuts = [m.end() for m in re.finditer(r"[；;]", text[a:b])]
+        bounds, last = [a], a
+        for cut in cuts:
+            nxt = next((c for c in cuts if c > cut), b - a)
+            if own.search(text[a + cut : a + nxt]) and a + cut - last >= 8:
+                bounds.append(a + cut)
+                last = a + cut
+        bounds.append(b)
+        out += [(x, y) for x, y in zip(bounds, bounds[1:], strict=False) if y > x]
+    return out
 
 
 def sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
@@ -236,7 +255,8 @@ class Detector:
             block, path = doc.blocks[i], paths[i]
             heading = path[-1] if path else None
             if (
-                self.section_is(SKIP_SECTION, path)
+                ADDRESSEE.match(block.text)
+                or self.section_is(SKIP_SECTION, path)
                 or NOT_ITEM_LINE.match(block.text)
                 or NOT_ITEM_TEXT.search(block.text[:60])
             ):
@@ -312,7 +332,9 @@ class Detector:
             ASSESSMENT_LEAD.match(opening)
         )  # 会议指出/认为: directs only where it says so outright
         directive_lead = bool(LEAD_IN.match(opening)) and not assessment
-        parts = clauses(text, block.char_start, end) or sentences(text, start, end)
+        parts = clauses(text, block.char_start, end) or split_at_semicolons(
+            text, sentences(text, start, end), DIRECTIVE
+        )
         subject = None
         current: Span | None = None
         for a, b in parts:
@@ -342,7 +364,9 @@ class Detector:
         ``（持续推进）`` gives the step its deadline words and stays out of the quote."""
         text = self.doc.text
         start, end = trim(text, block.char_start, block.char_end)
-        parts = clauses(text, block.char_start, end) or sentences(text, start, end)
+        parts = clauses(text, block.char_start, end) or split_at_semicolons(
+            text, sentences(text, start, end), MEASURE_MARK
+        )
         parts = [piece for a, b in parts for piece in split_after_status(text, a, b)]
         current: Span | None = None
         for a, b in parts:
