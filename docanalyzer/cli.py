@@ -106,11 +106,7 @@ def extract(
     for doc in result["documents"]:
         if doc.get("error"):
             fail(doc["error"])
-    try:
-        export.write(result, format.value, out)
-    except DocanalyzerError as e:
-        fail(e.message)
-        raise typer.Exit(1) from e
+    export.write(result, format.value, out)
     raise typer.Exit(1 if any(d.get("error") for d in result["documents"]) else 0)
 
 
@@ -126,12 +122,8 @@ def classify(
 
     passages = [line.strip() for line in sys.stdin] if text == "-" else [text]
     passages = [p for p in passages if p]
-    try:
-        classifier = load_classifier()
-        results = classifier.explain_many(passages)
-    except DocanalyzerError as e:
-        fail(e.message)
-        raise typer.Exit(1) from e
+    classifier = load_classifier()
+    results = classifier.explain_many(passages)
     if format is ParseFormat.json:
         typer.echo(json.dumps(results, ensure_ascii=False, indent=1))
         return
@@ -147,11 +139,7 @@ def train(
     """Train the category classifier on corpora/ and write it with its model card."""
     from docanalyzer.classify.training import train_and_save
 
-    try:
-        card = train_and_save(seed=seed)
-    except DocanalyzerError as e:
-        fail(e.message)
-        raise typer.Exit(1) from e
+    card = train_and_save(seed=seed)
     typer.echo(json.dumps(card, ensure_ascii=False, indent=1))
 
 
@@ -164,11 +152,7 @@ def evaluate(
     from docanalyzer.classify.training import evaluate as run_evaluate
     from docanalyzer.classify.training import format_report
 
-    try:
-        report = run_evaluate(folds=folds, seed=seed)
-    except DocanalyzerError as e:
-        fail(e.message)
-        raise typer.Exit(1) from e
+    report = run_evaluate(folds=folds, seed=seed)
     typer.echo(format_report(report))
 
 
@@ -192,12 +176,8 @@ def db_upgrade() -> None:
     """Create the store's tables or migrate them to the newest schema (watch and ingest do it too)."""
     from docanalyzer.store import db
 
-    try:
-        revision = db.upgrade()
-        where = db.shown(db.database_url())
-    except DocanalyzerError as e:
-        fail(e.message)
-        raise typer.Exit(1) from e
+    revision = db.upgrade()
+    where = db.shown(db.database_url())
     typer.echo(f"{where}: schema at revision {revision}")
 
 
@@ -214,11 +194,7 @@ def watch(
     """Watch a folder: analyse each file dropped in, store its items, archive it. Ctrl-C stops."""
     from docanalyzer.ingest.service import run_watch
 
-    try:
-        run_watch(inbox, once=once, poll=poll)
-    except DocanalyzerError as e:
-        fail(e.message)
-        raise typer.Exit(1) from e
+    run_watch(inbox, once=once, poll=poll)
 
 
 @app.command()
@@ -233,11 +209,7 @@ def ingest(
         fail(f"{path}: [E100] file or folder not found. Check the path and try again.")
     if len(missing) == len(paths):
         raise typer.Exit(1)
-    try:
-        counts = run_ingest([p for p in paths if p.exists()])
-    except DocanalyzerError as e:
-        fail(e.message)
-        raise typer.Exit(1) from e
+    counts = run_ingest([p for p in paths if p.exists()])
     raise typer.Exit(1 if missing or counts.get("failed") or counts.get("unreadable") else 0)
 
 
@@ -254,11 +226,7 @@ def serve(host: Host = None, port: Port = None) -> None:
     """Start the review web app (an admin account is made on first start, its password printed once)."""
     from docanalyzer.web.server import serve as run_server
 
-    try:
-        run_server(host, port)
-    except DocanalyzerError as e:
-        fail(e.message)
-        raise typer.Exit(1) from e
+    run_server(host, port)
 
 
 @app.command()
@@ -272,11 +240,7 @@ def run(
     """Watch the inbox and serve the review web app together, until Ctrl-C stops both."""
     from docanalyzer.web.server import run as run_both
 
-    try:
-        run_both(inbox, host, port)
-    except DocanalyzerError as e:
-        fail(e.message)
-        raise typer.Exit(1) from e
+    run_both(inbox, host, port)
 
 
 users_app = typer.Typer(help="Accounts of the review web app: admin, reviewer, analyst, viewer.")
@@ -325,12 +289,8 @@ def users_add(
     from docanalyzer.web import auth
 
     password = new_password(generate_password)
-    try:
-        db.upgrade()
-        user = repository.create_user(db.engine(), name, role.value, auth.hash_password(password))
-    except DocanalyzerError as e:
-        fail(e.message)
-        raise typer.Exit(1) from e
+    db.upgrade()
+    user = repository.create_user(db.engine(), name, role.value, auth.hash_password(password))
     typer.echo(f"Added {user['name']} ({user['role']})")
     show_generated(password, generate_password)
 
@@ -344,19 +304,13 @@ def users_passwd(
     from docanalyzer.store import db, repository
     from docanalyzer.web import auth
 
-    try:
-        db.upgrade()
-        found = repository.find_user(db.engine(), name)
-        if found is None:
-            fail(f"[E401] there is no user {name!r}. Add one with `docanalyzer users add`.")
-            raise typer.Exit(1)
-        password = new_password(generate_password)
-        repository.update_user(
-            db.engine(), found["id"], active=True, password_hash=auth.hash_password(password)
-        )
-    except DocanalyzerError as e:
-        fail(e.message)
-        raise typer.Exit(1) from e
+    db.upgrade()
+    found = repository.find_user(db.engine(), name)
+    if found is None:
+        fail(f"[E401] there is no user {name!r}. Add one with `docanalyzer users add`.")
+        raise typer.Exit(1)
+    password = new_password(generate_password)
+    repository.update_user(db.engine(), found["id"], active=True, password_hash=auth.hash_password(password))
     typer.echo(f"New password set for {found['name']}")
     show_generated(password, generate_password)
 
@@ -366,12 +320,8 @@ def users_list() -> None:
     """List the accounts with their roles."""
     from docanalyzer.store import db, repository
 
-    try:
-        db.upgrade()
-        users = repository.list_users(db.engine())
-    except DocanalyzerError as e:
-        fail(e.message)
-        raise typer.Exit(1) from e
+    db.upgrade()
+    users = repository.list_users(db.engine())
     for u in users:
         state = "active" if u["active"] else "off"
         login = "" if u["can_sign_in"] else "  (no password: a name in the review history)"
@@ -381,6 +331,6 @@ def users_list() -> None:
 def main() -> None:
     try:
         app()
-    except DocanalyzerError as e:  # anything a command did not catch still gets one clear line
+    except DocanalyzerError as e:  # every command's errors end here: one clear line, exit 1
         fail(e.message)
         sys.exit(1)
