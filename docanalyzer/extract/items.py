@@ -386,9 +386,20 @@ class Detector:
                 current.deadline = mark
 
     def starts_labelled_problem(self, block: Block) -> bool:
-        start, _ = trim(self.doc.text, block.char_start, block.char_end, lead_ins=False)
-        m = FIELD_LABEL.match(self.doc.text, start)
-        return bool(m) and "问题" in m["label"]
+        """``问题：…`` with fields after it, or (in a plan) a problem followed by its own
+        ``责任单位：…；完成时限：…`` in the same paragraph."""
+        text = self.doc.text
+        start, _ = trim(text, block.char_start, block.char_end, lead_ins=False)
+        m = FIELD_LABEL.match(text, start)
+        if m:
+            return "问题" in m["label"]
+        later = FIELD_LABEL.search(text, start, block.char_end)
+        return (
+            self.doc.doc_type == "plan"
+            and later is not None
+            and re.search(r"单位|部门|时限|时间", later["label"]) is not None
+            and later.start() - start >= 8
+        )
 
     def labelled_fields(self, i: int, end: int, heading: str | None) -> int:
         """A problem written with labelled fields, in this paragraph and the ones after it up to
@@ -407,6 +418,9 @@ class Detector:
         region_start, region_end = blocks[i].char_start, blocks[stop - 1].char_end
         labels = list(FIELD_LABEL.finditer(text, region_start, region_end))
         fields: dict[str, tuple[int, int]] = {}
+        lead = trim(text, region_start, labels[0].start() if labels else region_end)
+        if lead[1] - lead[0] >= 8:
+            fields["problem"] = lead  # the problem written first, its fields after it
         for n, m in enumerate(labels):
             value_end = labels[n + 1].start() if n + 1 < len(labels) else region_end
             for name, pattern in FIELD_OF_LABEL:
