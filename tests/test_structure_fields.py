@@ -98,7 +98,7 @@ def test_deadlines_in_running_text(text, expected):
         ("要建立问题清单。", None),
         ("对整改不力的，市纪委监委要严肃问责。", "市纪委监委"),
         ("各牵头单位要主动加强与配合单位的衔接。", "各牵头单位"),
-    ("各单位要对照问题清单逐项整改。", None),
+        ("各单位要对照问题清单逐项整改。", None),
     ],
 )
 def test_units_of_directives(sentence, unit):
