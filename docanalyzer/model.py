@@ -47,12 +47,9 @@ class Document:
     # PDF: the text offset at which each page's text begins, in page order (for page_at)
     page_starts: list[int] = field(default_factory=list)
 
-    def to_dict(self, with_blocks: bool = True) -> dict:
+    def to_dict(self) -> dict:
         data = asdict(self)
         data.pop("page_starts")
-        if not with_blocks:
-            data.pop("blocks")
-            data.pop("text")
         return data
 
     def page_at(self, offset: int) -> int | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from docanalyzer.extract.fields import deadline_from_cell, deadline_from_text, unit_of_directive
+from docanalyzer.extract.fields import as_unit, deadline_from_cell, deadline_from_text, subject_of_directive
 from docanalyzer.text.structure import numbering_of, parse_date
 
 
@@ -102,7 +102,7 @@ def test_deadlines_in_running_text(text, expected):
     ],
 )
 def test_units_of_directives(sentence, unit):
-    assert unit_of_directive(sentence) == unit
+    assert as_unit(subject_of_directive(sentence)) == unit
 
 
 def test_dateline_under_the_title_when_there_is_no_signature(tmp_path):

@@ -138,8 +138,3 @@ def as_unit(subject: str | None) -> str | None:
     if not subject or NOT_A_UNIT.search(subject) or not UNIT_END.search(subject):
         return None
     return subject
-
-
-def unit_of_directive(sentence: str) -> str | None:
-    """The body a directive names as its subject, verbatim; None for no body, a post, or everyone."""
-    return as_unit(subject_of_directive(sentence))
