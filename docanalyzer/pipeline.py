@@ -18,11 +18,13 @@ class Analysis:
 def classify_items(items: list[Item]) -> list[Item]:
     """Fill each item's category, ranked categories and reasons from the shipped classifier."""
     from docanalyzer.classify.model import load_classifier
+    from docanalyzer.text.nlp import has_chinese
 
-    if not items:
+    readable = [i for i in items if has_chinese(i.text)]  # the classifier reads Chinese passages only
+    if not readable:
         return items
-    results = load_classifier().explain_many([i.text for i in items])
-    for item, result in zip(items, results, strict=True):
+    results = load_classifier().explain_many([i.text for i in readable])
+    for item, result in zip(readable, results, strict=True):
         item.category = result["category"]
         item.categories = result["categories"]
         item.reasons = result["reasons"]

@@ -226,3 +226,27 @@ def test_word_documents_exported_to_pdf_by_libreoffice(own_documents, tmp_path):
     precision, recall = t["matched"] / t["pred"], t["matched"] / t["gold"]
     assert 2 * precision * recall / (precision + recall) >= 0.9
     assert t["unit_ok"] / t["unit_n"] >= 0.85 and t["date_ok"] == len(exported)
+
+
+def test_an_item_without_chinese_is_kept_unclassified(tmp_path):
+    import docx
+
+    d = docx.Document()
+    d.add_paragraph("某某公司党委巡察整改工作方案")
+    table = d.add_table(rows=3, cols=3)
+    rows = [
+        ["问题", "整改措施", "责任单位"],
+        ["Budget rules were not followed in 2025", "Audit all costs", "Finance"],
+        ["采购制度执行不严，3个项目未按规定招标", "开展专项检查", "采购部"],
+    ]
+    for r, row in enumerate(rows):
+        for c, text in enumerate(row):
+            table.cell(r, c).text = text
+    d.save(tmp_path / "plan.docx")
+    result = run_cli("extract", str(tmp_path / "plan.docx"))
+    assert result.returncode == 0 and "Traceback" not in result.stderr
+    english, chinese = json.loads(result.stdout)["items"]
+    assert (
+        english["text"].startswith("Budget") and english["category"] is None and english["categories"] == []
+    )
+    assert chinese["category"] == "standards"
