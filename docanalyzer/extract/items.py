@@ -29,7 +29,7 @@ from docanalyzer.text.structure import DATE, NUMBERING
 SECTION_TITLE_MAX = 16
 SKIP_SECTION = re.compile(
     r"总体情况|基本情况|工作目标|目标任务|指导思想|总体要求|基本原则|工作机构|组织机构|下一步|工作打算|"
-    r"巡察(?:工作)?基本情况|巡视(?:工作)?基本情况|主要成效|取得的成效|工作成效|整改成效"
+    r"巡察(?:工作)?基本情况|巡视(?:工作)?基本情况|主要成效|取得的成效|工作成效|整改成效|工作开展情况|总体进展"
 )
 REQUIREMENT_SECTION = re.compile(
     r"整改意见|意见建议|整改建议|工作要求|整改要求|有关要求|保障措施|组织保障|几点要求"
@@ -52,7 +52,7 @@ NOT_ITEM_LINE = re.compile(
 ADDRESSEE = re.compile(r"^[^。，；！？,;]{2,40}[：:]\s*$")
 # Passages that report on the inspection itself, not on a problem or a step.
 NOT_ITEM_TEXT = re.compile(
-    r"收到[^。]{0,24}问题线索|已按(?:有关|相关)?规定(?:移交|转交)|反馈如下|(?:巡视|巡察)(?:组)?认为|^(?:根据|按照)[^。]{0,40}(?:统一部署|安排|要求)"
+    r"收到[^。]{0,24}问题线索|已按(?:有关|相关)?规定(?:移交|转交)|现将[^。]{0,30}(?:报告|通报|公布|反馈)如下|反馈如下|(?:巡视|巡察)(?:组)?认为|^(?:根据|按照)[^。]{0,40}(?:统一部署|安排|要求)"
 )
 PRAISE = re.compile(r"取得(?:了)?(?:明显|积极|阶段性|显著|重要)成效|高度重视|总体进展顺利|有序推进$|成效明显")
 PROBLEM_MARK = re.compile(
@@ -78,7 +78,8 @@ PROBLEM_TITLE = re.compile(
 )
 # Tallies of the whole rectification (11个问题中已完成整改9个; 整改完成率): not a step of their own.
 TALLY = re.compile(
-    r"[0-9０-９]+个问题中|[0-9０-９]+个方面[0-9０-９]+个问题|已完成整改[0-9０-９]+个|整改完成率|完成率(?:达到?|为)"
+    r"[0-9０-９]+个问题中|[0-9０-９]+个方面[0-9０-９]+个问题|已完成整改[0-9０-９]+个|整改完成率|完成率(?:达到?|为)|"
+    r"[0-9０-９]+(?:个|项|条)(?:具体)?(?:问题|整改措施|整改任务)[^。；]{0,4}(?:已|均已)(?:整改)?(?:完成|落实)"
 )
 
 # A plan written as prose: "问题：… 整改措施：… 责任单位：… 完成时限：…" in one or several paragraphs.
@@ -232,9 +233,10 @@ class Detector:
     def body_end(self) -> int:
         """Index after the last body block: the signature (issuer, date) and what follows are not items."""
         blocks = self.doc.blocks
-        for i in range(len(blocks) - 1, max(-1, len(blocks) - 8), -1):
+        prose = [i for i, b in enumerate(blocks) if b.kind != "table_row"]  # an attached table may follow
+        for i in reversed(prose[-8:]):
             text = blocks[i].text.strip()
-            if blocks[i].kind != "table_row" and DATE.search(text) and len(text) <= 40:
+            if DATE.search(text) and len(text) <= 40:
                 j = i
                 if (
                     i > 0
@@ -250,6 +252,7 @@ class Detector:
         doc, paths = self.doc, self.section_paths()
         kind_by_type = {"progress": "measure", "meeting": "requirement"}
         end = self.body_end()
+        has_headings = any(b.kind == "heading" and b.level for b in doc.blocks)
         i = 0
         while i < end:
             block, path = doc.blocks[i], paths[i]
@@ -277,7 +280,8 @@ class Detector:
                     i = self.problem_point(i, end, heading)
                     continue
             elif kind_by_type.get(doc.doc_type) == "measure":
-                self.measures(i, block, heading)
+                if path or not has_headings:  # before the first heading: how the report came about
+                    self.measures(i, block, heading)
             elif doc.doc_type == "feedback" and self.is_problem_section(path):
                 i = self.problem_point(i, end, heading)
                 continue
@@ -338,6 +342,9 @@ class Detector:
         subject = None
         current: Span | None = None
         for a, b in parts:
+            raw = text[a:b].lstrip()
+            if LEAD_IN.match(raw):  # 会议认为，… 会议强调，… inside one paragraph: each sets what follows
+                assessment = bool(ASSESSMENT_LEAD.match(raw))
             a, b = trim(text, a, b)
             if b - a < 4:
                 continue

@@ -117,7 +117,7 @@ def find_title(doc: Document) -> None:
 
 def find_date_and_issuer(doc: Document) -> None:
     """成文日期 and issuer from the signature at the end: a date line, the body above it."""
-    tail = [b for b in doc.blocks[-10:] if b.kind != "table_row"]
+    tail = [b for b in doc.blocks if b.kind != "table_row"][-10:]  # a table may be attached after it
     for i in range(len(tail) - 1, -1, -1):
         block = tail[i]
         text = block.text.strip()
