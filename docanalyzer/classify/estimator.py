@@ -57,9 +57,6 @@ class CategoryClassifier(ClassifierMixin, BaseEstimator):
         self.model_ = CalibratedClassifierCV(svm, method="sigmoid", cv=self.calibration_folds)
         self.model_.fit(matrix, list(y))
         self.classes_ = self.model_.classes_
-        # The average of the calibrated folds' linear weights: used to explain a decision.
-        self.coef_ = np.mean([c.estimator.coef_ for c in self.model_.calibrated_classifiers_], axis=0)
-        self.feature_names_ = np.array(self.features_.get_feature_names_out())
         return self
 
     def predict_proba(self, X):

@@ -204,7 +204,6 @@ class Detector:
     def __init__(self, doc: Document):
         self.doc = doc
         self.spans: list[Span] = []
-        self.headings: dict[int, str] = {}
         self.columns: dict[str, int] | None = None
 
     # -- sections -------------------------------------------------------------------------

@@ -218,6 +218,16 @@ def fail(engine: Engine, document_id: int, arrival_id: int, error: str, destinat
         )
 
 
+def _arrival_fields(row) -> dict:
+    return {
+        "document_id": row.document_id,
+        "name": row.name,
+        "source_path": row.source_path,
+        "outcome": row.outcome,
+        "destination": row.destination,
+    }
+
+
 def unfinished_moves(engine: Engine) -> list[dict]:
     """Arrivals whose outcome is committed but whose file has not reached its destination yet."""
     query = (
@@ -227,18 +237,7 @@ def unfinished_moves(engine: Engine) -> list[dict]:
         .order_by(Arrival.id)
     )
     with engine.connect() as conn:
-        return [
-            {
-                "arrival_id": r.id,
-                "document_id": r.document_id,
-                "sha256": r.sha256,
-                "name": r.name,
-                "source_path": r.source_path,
-                "outcome": r.outcome,
-                "destination": r.destination,
-            }
-            for r in conn.execute(query)
-        ]
+        return [{"arrival_id": r.id, "sha256": r.sha256, **_arrival_fields(r)} for r in conn.execute(query)]
 
 
 def mark_moved(engine: Engine, arrival_id: int, destination: str | None = None) -> None:
@@ -253,16 +252,7 @@ def arrivals(engine: Engine, document_id: int | None = None) -> list[dict]:
         query = query.where(Arrival.document_id == document_id)
     with engine.connect() as conn:
         return [
-            {
-                "id": r.id,
-                "document_id": r.document_id,
-                "name": r.name,
-                "source_path": r.source_path,
-                "outcome": r.outcome,
-                "destination": r.destination,
-                "moved": r.moved,
-                "at": _iso(r.at),
-            }
+            {"id": r.id, **_arrival_fields(r), "moved": r.moved, "at": _iso(r.at)}
             for r in conn.execute(query)
         ]
 
