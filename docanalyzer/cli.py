@@ -40,6 +40,14 @@ class ExtractFormat(StrEnum):
 Files = Annotated[list[Path], typer.Argument(help="PDF, Word (.docx, .doc) or text files.")]
 
 
+@app.callback()
+def check_settings() -> None:
+    """Every setting is read and checked once, before any command starts its work."""
+    from docanalyzer import config
+
+    config.settings()
+
+
 def fail(message: str) -> None:
     typer.echo(message, err=True)
 

@@ -62,3 +62,9 @@ class TextError(DocanalyzerError):
     """Text given to the classifier that it cannot classify."""
 
     code = "E300"
+
+
+class ConfigError(DocanalyzerError):
+    """A setting whose value cannot be used: named with what it accepts."""
+
+    code = "E010"

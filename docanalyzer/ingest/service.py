@@ -456,30 +456,17 @@ def reanalyse(engine, data_dir: Path, document_id: int) -> dict:
     return repository.save_analysis(engine, document_id, analysis, model_version())
 
 
-def _setting(name: str, minimum: float) -> float:
-    from docanalyzer import config
-
-    env = f"DOCANALYZER_{name.upper()}"
-    try:
-        value = float(config.get(name))
-    except ValueError as e:
-        raise IngestError(f"the setting {name} is not a number", f"Fix {env} or docanalyzer.toml.") from e
-    if value < minimum:
-        raise IngestError(f"the setting {name} is {value:g}, below {minimum:g}", f"Fix {env}.")
-    return value
-
-
 def open_ingestor(title: str, total: int | None, leave_in_place: bool) -> Ingestor:
     """An ingestor on the configured store (migrated to the newest schema) with its settings."""
+    from docanalyzer import config
     from docanalyzer.store import db
 
     db.upgrade()
-    workers = int(_setting("workers", 0)) or os.cpu_count() or 1
     options = Options(
         data_dir=db.data_dir(),
-        workers=workers,
-        time_limit=_setting("time_limit_s", 0.1),
-        memory_mb=int(_setting("memory_limit_mb", 0)),
+        workers=config.get("workers") or os.cpu_count() or 1,
+        time_limit=config.get("time_limit_s"),
+        memory_mb=config.get("memory_limit_mb"),
         leave_in_place=leave_in_place,
     )
     reporter = Reporter(options.data_dir / "logs" / "docanalyzer.jsonl", title, total)
@@ -504,9 +491,9 @@ def run_watch(inbox: Path | None, once: bool, poll: bool) -> None:
             f"the data directory {db.data_dir()} lies inside the inbox {inbox}",
             "Set DOCANALYZER_DATA_DIR to a folder outside the inbox.",
         )
-    stable_s, rescan_s = _setting("stable_s", 0), _setting("rescan_s", 1)
-    poll = poll or bool(config.get("poll"))
-    ingestor = open_ingestor(f"watching {inbox}", None, bool(config.get("leave_in_place")))
+    stable_s, rescan_s = config.get("stable_s"), config.get("rescan_s")
+    poll = poll or config.get("poll")
+    ingestor = open_ingestor(f"watching {inbox}", None, config.get("leave_in_place"))
     watch(ingestor, inbox, once=once, poll=poll, stable_s=stable_s, rescan_s=rescan_s)
 
 
