@@ -13,6 +13,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from conftest import missing
+
 FONT = "STSong-Light"
 EMBEDDED_FONT = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")  # Debian's fonts-wqy-microhei
 PAGE_NUMBER_STYLES = {
@@ -22,6 +24,11 @@ PAGE_NUMBER_STYLES = {
     "slash": lambda n, total: f"{n}/{total}",
     "none": None,
 }
+
+
+def require_embedded_font() -> None:
+    if not EMBEDDED_FONT.exists():
+        missing("the font fonts-wqy-microhei", ".ci/run installs it (apt-get install fonts-wqy-microhei)")
 
 
 def load_spec(path: Path) -> dict:
@@ -51,6 +58,7 @@ def render_pdf(spec: dict, path: Path) -> None:
     if layout.get("font") == "embedded":  # a TrueType font embedded in the file, as office suites do
         from reportlab.pdfbase.ttfonts import TTFont
 
+        require_embedded_font()
         pdfmetrics.registerFont(TTFont("WQY", str(EMBEDDED_FONT), subfontIndex=0))
         font = "WQY"
     else:

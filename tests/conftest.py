@@ -15,14 +15,27 @@ SHARED = ROOT.parent / "shared"
 EVAL = SHARED / "eval"
 
 
+def missing(what: str, fix: str) -> None:
+    """Skip a test that needs ``what``, except under CI=true, where its absence is a failure."""
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{what} is missing under CI: {fix}")
+    pytest.skip(f"{what} is missing: {fix}")
+
+
 def require_tool(name: str) -> str:
     """The path of a system tool; skip without it, except under CI=true where it must be installed."""
     path = shutil.which(name)
-    if path:
-        return path
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"{name} is missing under CI: .ci/run must install it")
-    pytest.skip(f"{name} is not installed on this machine")
+    if not path:
+        missing(name, ".ci/run must install it")
+    return path
+
+
+def require_shared(*parts: str) -> Path:
+    """A path under ../shared/eval, which a user's checkout does not have (CI's has)."""
+    path = EVAL.joinpath(*parts)
+    if not path.exists():
+        missing(f"../shared/eval/{'/'.join(parts)}", "CI lays ../shared beside the checkout")
+    return path
 
 
 def run_cli(*args: str, stdin: str | None = None, env: dict | None = None) -> subprocess.CompletedProcess:
@@ -40,8 +53,7 @@ def run_cli(*args: str, stdin: str | None = None, env: dict | None = None) -> su
 @pytest.fixture(scope="session")
 def eval_samples(tmp_path_factory) -> Path:
     """The ../shared/eval samples rendered to real files (with the prebuilt Word-exported PDF)."""
-    if not (EVAL / "render.py").exists():
-        pytest.skip("../shared/eval is not beside the checkout")
+    require_shared("render.py")
     out = tmp_path_factory.mktemp("eval")
     specs = sorted((EVAL / "samples").glob("*.json"))
     subprocess.run(

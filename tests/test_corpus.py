@@ -7,7 +7,7 @@ import re
 import sys
 from collections import Counter
 
-from conftest import EVAL, ROOT
+from conftest import ROOT, require_shared
 
 sys.path.insert(0, str(ROOT / "corpora"))
 import check_corpus  # noqa: E402
@@ -47,14 +47,29 @@ def test_near_duplicate_checker_catches_a_copy():
     assert len(check_corpus.near_duplicates(rows)) == 1
 
 
-def test_no_evaluation_sample_text_in_the_corpus():
-    def squash(t):
-        return re.sub(r"\W", "", t)
+def squash(text: str) -> str:
+    return re.sub(r"\W", "", text)
 
-    corpus = [squash(r["text"]) for r in corpus_rows()]
-    for spec in sorted((EVAL / "samples").glob("*.json")):
+
+def windows(text: str, width: int = 30, step: int = 10):
+    """Stretches longer than any stock phrase: one found in the corpus is a copied sentence."""
+    text = squash(text)
+    return {text[i : i + width] for i in range(0, max(1, len(text) - width), step)}
+
+
+def evaluation_texts():
+    """Every gold quote of the samples, and every line of the real development texts."""
+    samples, real = require_shared("samples"), require_shared("real")
+    for spec in sorted(samples.glob("*.json")):
         for item in json.loads(spec.read_text(encoding="utf-8"))["items"]:
-            quote = squash(item["quote"])
-            for i in range(0, max(1, len(quote) - 30), 10):
-                window = quote[i : i + 30]  # longer than any stock phrase
-                assert not any(window in text for text in corpus), (spec.name, window)
+            yield spec.name, item["quote"]
+    for path in sorted(real.glob("*.txt")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if len(squash(line)) >= 30:
+                yield path.name, line
+
+
+def test_no_evaluation_text_in_the_corpus():
+    corpus = "\n".join(squash(r["text"]) for r in corpus_rows())
+    copied = [(name, w) for name, text in evaluation_texts() for w in windows(text) if w in corpus]
+    assert not copied

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import os
 import re
 
 import pytest
 
-from builders import EMBEDDED_FONT, render
+from builders import render, require_embedded_font
 from docanalyzer.readers import read
 
 LONG = (
@@ -22,10 +21,8 @@ FONT = {"layout": "cid"}
 @pytest.fixture(params=["cid", "embedded"], autouse=True)
 def font(request):
     """Every PDF test runs with a non-embedded CID font and with an embedded TrueType font."""
-    if request.param == "embedded" and not EMBEDDED_FONT.exists():
-        if os.environ.get("CI") == "true":
-            pytest.fail("fonts-wqy-microhei is missing under CI: .ci/run must install it")
-        pytest.skip("fonts-wqy-microhei is not installed")
+    if request.param == "embedded":
+        require_embedded_font()
     FONT["layout"] = request.param
     return request.param
 

@@ -11,7 +11,7 @@ import shutil
 import pytest
 
 from builders import render
-from conftest import EVAL, ROOT, require_tool, run_cli
+from conftest import ROOT, require_shared, require_tool, run_cli
 from docanalyzer.readers import read
 
 BODY = [
@@ -109,8 +109,9 @@ def test_without_tesseract_a_scan_says_how_to_install(tmp_path):
 
 
 def test_shared_scan_sample_holds_every_gold_quote(tesseract):
-    gold = json.loads((EVAL / "samples" / "scan" / "s03_meeting_scan.gold.json").read_text(encoding="utf-8"))
-    doc = read(EVAL / "samples" / "scan" / gold["file"])
+    scans = require_shared("samples", "scan")
+    gold = json.loads((scans / "s03_meeting_scan.gold.json").read_text(encoding="utf-8"))
+    doc = read(scans / gold["file"])
     for item in gold["items"]:
         assert similarity(item["quote"], doc.text) >= 0.8, item["quote"]
 
