@@ -127,9 +127,11 @@ def classify(
 ) -> None:
     """Rank the taxonomy's categories for a passage, with scores and the terms that drove them."""
     from docanalyzer.classify.model import load_classifier
+    from docanalyzer.errors import TextError
 
-    passages = [line.strip() for line in sys.stdin] if text == "-" else [text]
-    passages = [p for p in passages if p]
+    passages = [line.strip() for line in sys.stdin if line.strip()] if text == "-" else [text]
+    if not passages:
+        raise TextError("standard input holds no passage", "Give one passage of Chinese text per line.")
     classifier = load_classifier()
     results = classifier.explain_many(passages)
     if format is ParseFormat.json:
@@ -226,7 +228,10 @@ def ingest(
 Host = Annotated[
     str | None, typer.Option(help="Address to listen on (default: the host setting, 127.0.0.1).")
 ]
-Port = Annotated[int | None, typer.Option(help="Port to listen on (default: the port setting, 8000).")]
+Port = Annotated[
+    int | None,
+    typer.Option(min=1, max=65535, help="Port to listen on (default: the port setting, 8000)."),
+]
 
 
 @app.command()

@@ -150,3 +150,32 @@ def test_classifier_words_are_the_spacy_pipelines_tokens():
         "县纪委监委要严肃问责！",
         "要建立台账",
     ]
+
+
+def test_an_empty_passage_is_refused_like_one_without_chinese():
+    for given, stdin in (("", None), ("   ", None), ("-", "\n\n")):
+        result = run_cli("classify", given, stdin=stdin)
+        assert result.returncode == 1, (given, result.stdout)
+        assert (
+            result.stderr.count("\n") == 1 and "[E300]" in result.stderr and "Traceback" not in result.stderr
+        )
+
+
+def test_a_model_trained_for_another_taxonomy_is_refused(tmp_path):
+    (tmp_path / "tax.toml").write_text(
+        '[[category]]\nkey = "leadership"\nname = "领导责任"\n\n[[category]]\nkey = "rules"\nname = "制度规矩"\n',
+        encoding="utf-8",
+    )
+    env = {"DOCANALYZER_TAXONOMY": str(tmp_path / "tax.toml")}
+    for command in (
+        ["classify", "党组落实主体责任不到位"],
+        ["extract", str(ROOT / "examples" / "e2_plan.docx")],
+    ):
+        result = run_cli(*command, env=env)
+        assert result.returncode == 1, result.stdout
+        assert (
+            "[E200]" in result.stderr
+            and "leadership" in result.stderr
+            and "docanalyzer train" in result.stderr
+        )
+        assert "Traceback" not in result.stderr

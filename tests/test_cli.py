@@ -61,3 +61,32 @@ def test_parse_json_lists_documents_and_offsets_hold(tmp_path):
 def test_python_dash_m_and_help_work():
     result = run_cli("--help")
     assert result.returncode == 0 and "extract" in result.stdout
+
+
+def test_a_bad_setting_is_one_line_naming_it_and_what_it_accepts(tmp_path):
+    cases = [
+        ({"DOCANALYZER_PORT": "abc"}, "port", "1 到 65535"),
+        ({"DOCANALYZER_SESSION_HOURS": "0.5"}, "session_hours", "整数"),
+        ({"DOCANALYZER_OCR": "maybe"}, "ocr", "true 或 false"),
+        ({"DOCANALYZER_PDF_ENGINE": "fast"}, "pdf_engine", "auto、pdfplumber"),
+        ({"DOCANALYZER_TRUSTED_PROXIES": "10.0.0.1,proxy"}, "trusted_proxies", "IP"),
+        ({"DOCANALYZER_WORKERS": "-1"}, "workers", "不小于 0"),
+    ]
+    for env, name, accepts in cases:
+        for command in (["config"], ["extract", str(ROOT / "examples" / "e2_plan.docx")]):
+            result = run_cli(*command, env=env)
+            assert result.returncode == 1, (env, result.stdout)
+            line = result.stderr.strip()
+            assert "\n" not in line and "[E010]" in line and name in line and accepts in line, line
+    (tmp_path / "conf.toml").write_text("port = 8001\nsesion_hours = 3\n", encoding="utf-8")
+    result = run_cli("config", env={"DOCANALYZER_CONFIG": str(tmp_path / "conf.toml")})
+    assert result.returncode == 1 and "sesion_hours" in result.stderr and "Traceback" not in result.stderr
+    (tmp_path / "conf.toml").write_text("port = 8001\n", encoding="utf-8")
+    result = run_cli("config", env={"DOCANALYZER_CONFIG": str(tmp_path / "conf.toml")})
+    assert result.returncode == 0 and "port = 8001  [toml" in result.stdout
+
+
+def test_a_port_out_of_range_is_a_usage_error():
+    for command in ("serve", "run"):
+        result = run_cli(command, "--port", "70000")
+        assert result.returncode == 2 and "65535" in result.stderr, result.stderr

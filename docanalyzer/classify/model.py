@@ -49,12 +49,27 @@ def check_card(card: dict) -> None:
             )
 
 
+def check_taxonomy(card: dict, directory: Path, taxonomy) -> None:
+    """A model knows only the categories it was trained for: refuse it for another taxonomy."""
+    trained = card.get("taxonomy")
+    if trained is not None and sorted(trained) != sorted(taxonomy.keys):
+        raise ModelError(
+            f"the model in {directory} was trained for the categories {', '.join(trained)}, "
+            f"but the taxonomy {taxonomy.source} has {', '.join(taxonomy.keys)}",
+            "Run `docanalyzer train` to train a model for this taxonomy, "
+            "or point DOCANALYZER_MODEL_DIR at the model trained for it.",
+        )
+
+
 @functools.lru_cache(maxsize=4)
-def _load(directory: str):
+def _load(directory: str, taxonomy_path: str):
     from docanalyzer.classify.compiled import WEIGHTS_FILE, CompiledClassifier
+    from docanalyzer.classify.taxonomy import load_taxonomy
 
     path = Path(directory)
-    check_card(read_card(path))
+    card = read_card(path)
+    check_card(card)
+    check_taxonomy(card, path, load_taxonomy(taxonomy_path))
     try:
         return CompiledClassifier.load(path / WEIGHTS_FILE)
     except FileNotFoundError as e:
@@ -67,4 +82,4 @@ def _load(directory: str):
 
 def load_classifier(directory: str | Path | None = None):
     """The shipped classifier in ``directory`` (default: the ``model_dir`` setting), loaded once."""
-    return _load(str(Path(directory) if directory else model_dir()))
+    return _load(str(Path(directory) if directory else model_dir()), config.get("taxonomy"))

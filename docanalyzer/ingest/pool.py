@@ -79,6 +79,9 @@ class Pool:
         os.close(up_w)
         return Worker(proc, Connection(down_w, readable=False), Connection(up_r, writable=False))
 
+    def ready(self) -> int:
+        return sum(1 for w in self.workers if w.ready)
+
     def idle(self) -> int:
         return sum(1 for w in self.workers if w.ready and w.task is None)
 

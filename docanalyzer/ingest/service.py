@@ -64,7 +64,7 @@ class Ingestor:
         self.paths: set[Path] = set()  # inbox paths of those tasks
         self.settled: dict[Path, tuple[int, int]] = {}  # files left in place, already dealt with
         self.stop_requested = self._stops_reported = 0
-        self.started = False
+        self.started = self.ready_reported = False
         self.backlog = 2 * options.workers  # claimed files waiting for a worker, at most
         self._lock_file = None
 
@@ -334,6 +334,9 @@ class Ingestor:
         self.dispatch()
         outcomes = self.pool.wait(timeout)
         self.dispatch()  # idle workers get their next file before the results are committed
+        if not self.ready_reported and self.pool.ready():
+            self.ready_reported = True
+            self.reporter.event("ready", workers=self.options.workers)  # `run` serves from here on
         for outcome in outcomes:
             self.finish(outcome)
         self.dispatch()
