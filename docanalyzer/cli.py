@@ -105,7 +105,7 @@ def extract(
 ) -> None:
     """Extract candidate rectification items, classified and cited, as ITEMS.md defines them."""
     if format is ExtractFormat.xlsx and out is None:
-        fail("[E001] --format xlsx writes a workbook and needs --out FILE.xlsx.")
+        fail("[E001] --format xlsx 写出的是工作簿，需要 --out 文件名.xlsx。")
         raise typer.Exit(2)
     from docanalyzer import export
     from docanalyzer.pipeline import analyze_many
@@ -131,7 +131,7 @@ def classify(
 
     passages = [line.strip() for line in sys.stdin if line.strip()] if text == "-" else [text]
     if not passages:
-        raise TextError("standard input holds no passage", "Give one passage of Chinese text per line.")
+        raise TextError("标准输入中没有段落", "请每行给出一段中文文字。")
     classifier = load_classifier()
     results = classifier.explain_many(passages)
     if format is ParseFormat.json:
@@ -188,7 +188,7 @@ def db_upgrade() -> None:
 
     revision = db.upgrade()
     where = db.shown(db.database_url())
-    typer.echo(f"{where}: schema at revision {revision}")
+    typer.echo(f"{where}：数据库结构已是版本 {revision}")
 
 
 @app.command()
@@ -216,7 +216,7 @@ def ingest(
 
     missing = [p for p in paths if not p.exists()]
     for path in missing:
-        fail(f"{path}: [E100] file or folder not found. Check the path and try again.")
+        fail(f"{path}: [E100] 文件或文件夹不存在。请检查路径后重试。")
     if len(missing) == len(paths):
         raise typer.Exit(1)
     counts = run_ingest([p for p in paths if p.exists()])
@@ -269,7 +269,7 @@ class Role(StrEnum):
 
 def show_generated(password: str, generated: bool) -> None:
     if generated:
-        typer.echo(f"Password: {password}  (shown only this once)")
+        typer.echo(f"密码：{password}  （仅显示这一次）")
 
 
 def new_password(generate: bool) -> str:
@@ -282,7 +282,7 @@ def new_password(generate: bool) -> str:
     try:
         return auth.check_password(password)
     except ValueError as e:
-        fail(f"[E002] {e}. Choose a longer one, or use --generate-password.")
+        fail(f"[E002] {e}。请换一个更长的密码，或使用 --generate-password。")
         raise typer.Exit(2) from e
 
 
@@ -304,7 +304,7 @@ def users_add(
     password = new_password(generate_password)
     db.upgrade()
     user = repository.create_user(db.engine(), name, role.value, auth.hash_password(password))
-    typer.echo(f"Added {user['name']} ({user['role']})")
+    typer.echo(f"已添加用户 {user['name']}（{user['role']}）")
     show_generated(password, generate_password)
 
 
@@ -320,11 +320,11 @@ def users_passwd(
     db.upgrade()
     found = repository.find_user(db.engine(), name)
     if found is None:
-        fail(f"[E401] there is no user {name!r}. Add one with `docanalyzer users add`.")
+        fail(f"[E401] 没有用户 {name!r}。请用 `docanalyzer users add` 添加。")
         raise typer.Exit(1)
     password = new_password(generate_password)
     repository.update_user(db.engine(), found["id"], active=True, password_hash=auth.hash_password(password))
-    typer.echo(f"New password set for {found['name']}")
+    typer.echo(f"已为 {found['name']} 设置新密码")
     show_generated(password, generate_password)
 
 
@@ -336,8 +336,8 @@ def users_list() -> None:
     db.upgrade()
     users = repository.list_users(db.engine())
     for u in users:
-        state = "active" if u["active"] else "off"
-        login = "" if u["can_sign_in"] else "  (no password: a name in the review history)"
+        state = "启用" if u["active"] else "停用"
+        login = "" if u["can_sign_in"] else "  （无密码：仅是审核历史中的名字）"
         typer.echo(f"{u['name']}\t{u['role']}\t{state}{login}")
 
 

@@ -15,7 +15,7 @@ class DocanalyzerError(Exception):
     @property
     def message(self) -> str:
         where = f"{self.file}: " if self.file else ""
-        return f"{where}[{self.code}] {self.what}. {self.fix}"
+        return f"{where}[{self.code}] {self.what}。{self.fix}"
 
 
 class InputError(DocanalyzerError):

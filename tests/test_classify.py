@@ -43,10 +43,10 @@ def test_explanations_rank_every_category_and_name_terms():
 @pytest.mark.parametrize(
     "text,what",
     [
-        ("", "empty"),
-        ("   ", "empty"),
-        ("Budget overrun in 2024", "no Chinese"),
-        ("整改" * 600_001, "over the"),
+        ("", "段落为空"),
+        ("   ", "段落为空"),
+        ("Budget overrun in 2024", "没有中文"),
+        ("整改" * 600_001, "超过上限"),
     ],
 )
 def test_bad_passages(text, what):
@@ -77,12 +77,12 @@ def test_missing_corrupt_and_mismatched_models_say_how_to_fix(tmp_path):
     shutil.copytree(ROOT / "models" / "category", broken)
     (broken / "weights.npz").write_bytes(b"not an npz file")
     result = run_cli("classify", "党组落实主体责任不到位", env={"DOCANALYZER_MODEL_DIR": str(broken)})
-    assert result.returncode == 1 and "damaged" in result.stderr and "Traceback" not in result.stderr
+    assert result.returncode == 1 and "已损坏" in result.stderr and "Traceback" not in result.stderr
     card = json.loads((broken / "card.json").read_text())
     card["libraries"]["scikit-learn"] = "0.1.0"
     (broken / "card.json").write_text(json.dumps(card))
     result = run_cli("classify", "党组落实主体责任不到位", env={"DOCANALYZER_MODEL_DIR": str(broken)})
-    assert result.returncode == 1 and "trained with scikit-learn 0.1.0" in result.stderr
+    assert result.returncode == 1 and "用 scikit-learn 0.1.0 训练" in result.stderr
 
 
 def test_a_taxonomy_with_other_keys_works_end_to_end(tmp_path):

@@ -366,7 +366,7 @@ def test_ingest_analyses_files_and_folders_and_leaves_them_where_they_are(site, 
     result = site.run("ingest", str(folder), single, str(site.root / "missing.pdf"))
 
     assert result.returncode == 1
-    assert "missing.pdf: [E100] file or folder not found" in result.stderr
+    assert "missing.pdf: [E100] 文件或文件夹不存在" in result.stderr
     assert "broken.docx: [E104]" in result.stderr and "Traceback" not in result.stderr
     assert sorted(p.name for p in folder.iterdir()) == before and Path(single).exists()
     assert not (site.data / "archive").exists() and not (site.data / "failed").exists()

@@ -259,9 +259,9 @@ def test_text_with_nul_characters_is_stored_with_its_offsets_intact(engine, docu
 @pytest.mark.parametrize(
     "url, says",
     [
-        ("postgresql+psycopg://root@127.0.0.1:1/nothing", "cannot open or migrate the database"),
-        ("nosuchdb://somewhere/x", "names no known database driver"),
-        ("::not a url::", "cannot be parsed"),
+        ("postgresql+psycopg://root@127.0.0.1:1/nothing", "无法打开或迁移数据库"),
+        ("nosuchdb://somewhere/x", "数据库驱动未知"),
+        ("::not a url::", "无法解析数据库地址"),
     ],
 )
 def test_a_bad_database_url_is_one_clear_line(url, says, tmp_path):

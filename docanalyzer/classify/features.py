@@ -25,11 +25,11 @@ def char_preprocessor(text: str) -> str:
 
 def check_text(text: str) -> None:
     if not text or not text.strip():
-        raise TextError("the passage is empty", "Give a passage of Chinese text.")
+        raise TextError("段落为空", "请给出一段中文文字。")
     if len(text) > MAX_TEXT:
         raise TextError(
-            f"the passage is {len(text):,} characters, over the {MAX_TEXT:,} limit",
-            "Classify it paragraph by paragraph.",
+            f"段落有 {len(text):,} 个字符，超过上限 {MAX_TEXT:,}",
+            "请逐段分类。",
         )
     if not has_chinese(text):
-        raise TextError("the passage holds no Chinese text", "The classifier reads Chinese passages only.")
+        raise TextError("段落中没有中文", "分类器只读中文段落。")

@@ -13,7 +13,7 @@ from docanalyzer.errors import ModelError
 MODEL_FILE = "model.joblib"
 CARD_FILE = "card.json"
 PINNED = ("scikit-learn", "numpy", "scipy", "jieba")
-FIX = "Run `docanalyzer train` to rebuild the model from corpora/."
+FIX = "请运行 `docanalyzer train`，用 corpora/ 重新训练模型。"
 
 
 def library_versions() -> dict[str, str]:
@@ -34,9 +34,9 @@ def read_card(directory: Path) -> dict:
     try:
         return json.loads((directory / CARD_FILE).read_text(encoding="utf-8"))
     except FileNotFoundError as e:
-        raise ModelError(f"no model card at {directory / CARD_FILE}", FIX) from e
+        raise ModelError(f"{directory / CARD_FILE} 处没有模型说明文件", FIX) from e
     except json.JSONDecodeError as e:
-        raise ModelError(f"the model card {directory / CARD_FILE} is not valid JSON", FIX) from e
+        raise ModelError(f"模型说明文件 {directory / CARD_FILE} 不是有效的 JSON", FIX) from e
 
 
 def check_card(card: dict) -> None:
@@ -44,8 +44,8 @@ def check_card(card: dict) -> None:
     for name, trained in card.get("libraries", {}).items():
         if name in installed and _minor(installed[name]) != _minor(trained):
             raise ModelError(
-                f"the model was trained with {name} {trained}, but {installed[name]} is installed",
-                f"Install {name}=={_minor(trained)}.* or run `docanalyzer train` to rebuild the model from corpora/.",
+                f"模型是用 {name} {trained} 训练的，但安装的是 {installed[name]}",
+                f"请安装 {name}=={_minor(trained)}.*，或运行 `docanalyzer train` 用 corpora/ 重新训练模型。",
             )
 
 
@@ -54,10 +54,9 @@ def check_taxonomy(card: dict, directory: Path, taxonomy) -> None:
     trained = card.get("taxonomy")
     if trained is not None and sorted(trained) != sorted(taxonomy.keys):
         raise ModelError(
-            f"the model in {directory} was trained for the categories {', '.join(trained)}, "
-            f"but the taxonomy {taxonomy.source} has {', '.join(taxonomy.keys)}",
-            "Run `docanalyzer train` to train a model for this taxonomy, "
-            "or point DOCANALYZER_MODEL_DIR at the model trained for it.",
+            f"{directory} 中的模型是为类别 {', '.join(trained)} 训练的，"
+            f"而分类体系 {taxonomy.source} 的类别是 {', '.join(taxonomy.keys)}",
+            "请运行 `docanalyzer train` 为这个分类体系训练模型，或把 DOCANALYZER_MODEL_DIR 指向为它训练的模型。",
         )
 
 
@@ -73,11 +72,9 @@ def _load(directory: str, taxonomy_path: str):
     try:
         return CompiledClassifier.load(path / WEIGHTS_FILE)
     except FileNotFoundError as e:
-        raise ModelError(f"no model file at {path / WEIGHTS_FILE}", FIX) from e
+        raise ModelError(f"{path / WEIGHTS_FILE} 处没有模型文件", FIX) from e
     except Exception as e:  # a truncated or foreign file can raise nearly anything
-        raise ModelError(
-            f"the model file {path / WEIGHTS_FILE} is damaged ({type(e).__name__}: {e})", FIX
-        ) from e
+        raise ModelError(f"模型文件 {path / WEIGHTS_FILE} 已损坏（{type(e).__name__}: {e}）", FIX) from e
 
 
 def load_classifier(directory: str | Path | None = None):

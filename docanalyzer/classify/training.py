@@ -28,8 +28,8 @@ def load_corpus(corpus_dir: Path | None = None, keys: list[str] | None = None) -
     files = corpus_files(corpus_dir)
     if not files:
         raise ModelError(
-            f"no corpus files (*.jsonl) under {Path(str(corpus_dir or config.get('corpus_dir'))) / 'passages'}",
-            "Point DOCANALYZER_CORPUS_DIR at a folder with passages/*.jsonl.",
+            f"{Path(str(corpus_dir or config.get('corpus_dir'))) / 'passages'} 下没有语料文件（*.jsonl）",
+            "请把 DOCANALYZER_CORPUS_DIR 指向含 passages/*.jsonl 的文件夹。",
         )
     rows = []
     for path in files:
@@ -41,8 +41,8 @@ def load_corpus(corpus_dir: Path | None = None, keys: list[str] | None = None) -
     missing = [k for k in keys if not any(r["category"] == k for r in rows)]
     if missing:
         raise ModelError(
-            f"the corpus has no passages for categories {missing}",
-            "Label passages with every key of the taxonomy, or remove those keys.",
+            f"语料中没有类别 {', '.join(missing)} 的段落",
+            "请为分类体系的每个类别标注段落，或从分类体系中删去这些类别。",
         )
     return rows
 

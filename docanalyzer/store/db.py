@@ -15,7 +15,7 @@ from docanalyzer.store import StoreError
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 URL_FIX = (
-    "Check DOCANALYZER_DATABASE_URL (e.g. postgresql+psycopg://user@host:5432/name) and that the server runs."
+    "请检查 DOCANALYZER_DATABASE_URL（如 postgresql+psycopg://user@host:5432/name）以及数据库服务是否在运行。"
 )
 
 
@@ -32,7 +32,7 @@ def database_url() -> URL:
     try:
         url = make_url(text)
     except ArgumentError as e:
-        raise StoreError(f"the database URL {text!r} cannot be parsed", URL_FIX) from e
+        raise StoreError(f"无法解析数据库地址 {text!r}", URL_FIX) from e
     if url.drivername in ("postgresql", "postgres"):
         url = url.set(drivername="postgresql+psycopg")
     return url
@@ -64,7 +64,7 @@ def _engine(url_text: str) -> Engine:
             return engine
         return create_engine(url, pool_pre_ping=True)
     except (NoSuchModuleError, ArgumentError) as e:
-        raise StoreError(f"the database URL {shown(url)} names no known database driver", URL_FIX) from e
+        raise StoreError(f"数据库地址 {shown(url)} 指定的数据库驱动未知", URL_FIX) from e
 
 
 def engine(url: URL | str | None = None) -> Engine:
@@ -94,4 +94,4 @@ def upgrade(url: URL | str | None = None) -> str:
             return MigrationContext.configure(connection).get_current_revision() or "base"
     except SQLAlchemyError as e:
         reason = str(getattr(e, "orig", None) or e).strip().splitlines()[0][:200]
-        raise StoreError(f"cannot open or migrate the database {shown(eng.url)} ({reason})", URL_FIX) from e
+        raise StoreError(f"无法打开或迁移数据库 {shown(eng.url)}（{reason}）", URL_FIX) from e
