@@ -113,7 +113,7 @@ def store_document(engine, path: Path, version: str = "v1") -> tuple[int, dict]:
 def test_db_upgrade_command_creates_the_schema_the_models_declare(store_url):
     first = run_cli("db", "upgrade")
     assert first.returncode == 0, first.stderr
-    assert "revision 0002" in first.stdout
+    assert "版本 0002" in first.stdout
     again = run_cli("db", "upgrade")  # idempotent
     assert again.returncode == 0 and "revision 0002" in again.stdout
     assert sorted(inspect(db.engine(store_url)).get_table_names()) == TABLES

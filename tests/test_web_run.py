@@ -175,7 +175,8 @@ def test_a_watcher_that_cannot_start_stops_run_before_it_serves(tmp_path):
     run = Run(tmp_path, memory_limit_mb="60")  # too little for a worker process to start
     assert run.wait() == 1, run.output()
     printed = run.output()
-    assert not READY.search(printed) and "[E500]" in printed and "Traceback" not in printed
+    assert not READY.search(printed) and "[E500]" in printed and "[E600]" in printed
+    assert "Traceback" not in printed
     with pytest.raises(OSError):
         socket.create_connection(("127.0.0.1", run.port), timeout=2).close()
 
@@ -198,7 +199,7 @@ def test_a_busy_port_is_one_line_before_anything_starts(tmp_path):
             )
             assert result.returncode == 1, result
             assert result.stderr.strip().count("\n") == 0 and f"127.0.0.1:{port}" in result.stderr
-            assert "[E500]" in result.stderr and "--port" in result.stderr
+            assert "[E600]" in result.stderr and "--port" in result.stderr
             assert not READY.search(result.stdout) and "Traceback" not in result.stderr
     finally:
         busy.close()

@@ -30,7 +30,9 @@ WATCHER_START_S = 300  # reconciling a large journal after a crash can take a wh
 
 
 class WebError(DocanalyzerError):
-    code = "E500"
+    """The web app cannot start or goes on without its watcher."""
+
+    code = "E600"
 
 
 class Stopped(Exception):
