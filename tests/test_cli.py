@@ -90,3 +90,30 @@ def test_a_port_out_of_range_is_a_usage_error():
     for command in ("serve", "run"):
         result = run_cli(command, "--port", "70000")
         assert result.returncode == 2 and "65535" in result.stderr, result.stderr
+
+
+def test_every_error_code_is_documented_once_and_means_one_thing():
+    """docs/ERRORS.md is the table of codes: each code raised or printed in the package has a row,
+    and no two error classes share a code."""
+    from docanalyzer.errors import DocanalyzerError
+
+    table = (ROOT / "docs" / "ERRORS.md").read_text(encoding="utf-8")
+    documented = re.findall(r"^\| (E\d{3}) \|", table, flags=re.M)
+    assert len(documented) == len(set(documented))
+    source = "\n".join(p.read_text(encoding="utf-8") for p in (ROOT / "docanalyzer").rglob("*.py"))
+    used = set(re.findall(r'code = "(E\d{3})"', source)) | set(re.findall(r"\[(E\d{3})\]", source))
+    assert used <= set(documented), sorted(used - set(documented))
+
+    import docanalyzer.ingest
+    import docanalyzer.store
+    import docanalyzer.web.server  # noqa: F401 (their error classes)
+
+    def subclasses(cls):
+        for sub in cls.__subclasses__():
+            yield sub
+            yield from subclasses(sub)
+
+    codes = {}
+    for cls in subclasses(DocanalyzerError):
+        if "code" in vars(cls):
+            assert codes.setdefault(cls.code, cls) is cls, (cls.code, codes[cls.code], cls)
