@@ -250,3 +250,58 @@ def test_an_item_without_chinese_is_kept_unclassified(tmp_path):
         english["text"].startswith("Budget") and english["category"] is None and english["categories"] == []
     )
     assert chinese["category"] == "standards"
+
+
+class CountingBlocks(list):
+    """A document's blocks that count how many are handed out, by iteration or by index."""
+
+    visits = 0
+
+    def __iter__(self):
+        for block in super().__iter__():
+            self.visits += 1
+            yield block
+
+    def __getitem__(self, key):
+        got = super().__getitem__(key)
+        self.visits += len(got) if isinstance(key, slice) else 1
+        return got
+
+
+def meeting_minutes(path, points: int):
+    lines = ["某某局党组巡察整改工作会议纪要", "一、会议要求"]
+    lines += [
+        f"{n}.会议强调，第{n}整改专班要对照问题清单逐项建账，每月报送整改进展。" for n in range(1, points + 1)
+    ]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_block_lookups_bisect_and_follow_changed_blocks(tmp_path):
+    from docanalyzer.readers import read
+
+    doc = read(meeting_minutes(tmp_path / "minutes.txt", 2000))
+    doc.blocks = blocks = CountingBlocks(doc.blocks)
+    n = len(blocks)
+    for i, b in enumerate(list.__iter__(blocks)):
+        assert doc.block_at(b.char_start) == i and doc.block_at(b.char_end - 1) == i
+    visits = blocks.visits
+    assert visits <= 3 * n  # the starts taken once, then one block checked per look-up
+    with pytest.raises(ValueError):
+        doc.block_at(blocks[0].char_end)  # the line break between two blocks
+    doc.blocks = doc.blocks[:1]  # replaced: the starts are taken again
+    assert doc.block_at(0) == 0
+    with pytest.raises(ValueError):
+        doc.block_at(b.char_start)
+
+
+def test_extraction_visits_each_block_a_bounded_number_of_times(tmp_path):
+    from docanalyzer.extract.items import extract_items
+    from docanalyzer.readers import read
+
+    doc = read(meeting_minutes(tmp_path / "minutes.txt", 3000))
+    doc.blocks = blocks = CountingBlocks(doc.blocks)
+    items = extract_items(doc)
+    visits, n = blocks.visits, len(blocks)
+    assert len(items) == 3000 and items[-1].citation.paragraph == n - 1
+    assert visits <= 10 * n, f"{visits} block visits for {n} blocks"
