@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import random
+
 import docx
 import pytest
 from docx.table import _Cell
 
+from docanalyzer.errors import CorruptFile
 from docanalyzer.readers import read
 
 
@@ -49,18 +52,68 @@ def test_docx_paragraphs_tables_in_order_merged_cells_once_no_headers(tmp_path):
     assert doc.pages is None
 
 
-@pytest.mark.parametrize("encoding,prefix", [("utf-8", b""), ("utf-8", b"\xef\xbb\xbf"), ("gb18030", b"")])
-def test_text_encodings(tmp_path, encoding, prefix):
-    body = "市委巡察组反馈意见\n\n一、存在的问题\n1.主体责任落实不到位。党组书记履职不够有力。\n"
-    path = tmp_path / "a.txt"
-    path.write_bytes(prefix + body.encode(encoding))
+TRADITIONAL = (
+    "市委巡察組反饋意見\n\n一、存在的問題\n1.主體責任落實不到位。黨組書記履職不夠有力，對整改工作重視不夠。\n"
+)
+SIMPLIFIED = (
+    "市委巡察组反馈意见\n\n一、存在的问题\n1.主体责任落实不到位。党组书记履职不够有力，对整改工作重视不够。\n"
+)
+LONG = "".join(f"{n}.局属单位有{n}个项目未按规定履行招标程序，部分项目先施工后审批。\n" for n in range(1, 41))
+ENCODED = {
+    "big5": TRADITIONAL.encode("big5"),
+    "utf-16 with BOM": TRADITIONAL.encode("utf-16"),
+    "utf-16-be with BOM": b"\xfe\xff" + TRADITIONAL.encode("utf-16-be"),
+    "utf-8": SIMPLIFIED.encode("utf-8"),
+    "utf-8 with BOM": b"\xef\xbb\xbf" + SIMPLIFIED.encode("utf-8"),
+    "gb18030": SIMPLIFIED.encode("gb18030"),
+    "gb18030 long": LONG.encode("gb18030"),
+    "gb18030 short": "审计处".encode("gb18030"),  # valid Big5 too, and charset detection ranks Big5 first
+    "big5 short": "審計處".encode("big5"),
+}
+
+
+def test_text_encodings_are_detected(tmp_path):
+    read_back = {}
+    for name, data in ENCODED.items():
+        path = tmp_path / "a.txt"
+        path.write_bytes(data)
+        read_back[name] = read(path).text
+    first, plain = [ln for ln in TRADITIONAL.splitlines() if ln], [ln for ln in SIMPLIFIED.splitlines() if ln]
+    assert read_back == {
+        "big5": "\n".join(first),
+        "utf-16 with BOM": "\n".join(first),
+        "utf-16-be with BOM": "\n".join(first),
+        "utf-8": "\n".join(plain),
+        "utf-8 with BOM": "\n".join(plain),
+        "gb18030": "\n".join(plain),
+        "gb18030 long": LONG.strip(),
+        "gb18030 short": "审计处",
+        "big5 short": "審計處",
+    }
+    path.write_bytes(ENCODED["big5"])
     doc = read(path)
-    assert [b.text for b in doc.blocks] == [
-        "市委巡察组反馈意见",
-        "一、存在的问题",
-        "1.主体责任落实不到位。党组书记履职不够有力。",
-    ]
+    assert [b.text for b in doc.blocks] == first
     assert doc.blocks[2].numbering == "1." and doc.blocks[2].kind == "paragraph"
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        random.Random(7).randbytes(3000),
+        "市委巡察组".encode("utf-16-le"),
+        "整改".encode("gb18030") + b"\x00\x01",
+    ],
+    ids=["random bytes", "utf-16 without BOM", "binary after text"],
+)
+def test_unreadable_text_is_refused_in_one_line(tmp_path, data):
+    path = tmp_path / "a.txt"
+    path.write_bytes(data)
+    with pytest.raises(CorruptFile) as refused:
+        read(path)
+    assert refused.value.message == (
+        "a.txt: [E104] 无法读取文本：编码不是 UTF-8、UTF-16、GB18030 或 Big5，或文件含有二进制数据. "
+        "请用记事本或 WPS 将其另存为 UTF-8 编码的文本，或改交原始的 PDF 或 Word 文件。"
+    )
 
 
 def test_docx_table_nested_in_a_cell_is_read_after_its_row_in_order(tmp_path):
