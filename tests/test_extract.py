@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import io
 import json
 import re
 import subprocess
@@ -305,3 +306,59 @@ def test_extraction_visits_each_block_a_bounded_number_of_times(tmp_path):
     visits, n = blocks.visits, len(blocks)
     assert len(items) == 3000 and items[-1].citation.paragraph == n - 1
     assert visits <= 10 * n, f"{visits} block visits for {n} blocks"
+
+
+FORMULA = '=HYPERLINK("http://example.com","各单位要对照问题清单逐项整改")'
+
+
+def formula_minutes(tmp_path):
+    """Minutes whose file name and items start as spreadsheet formulas do."""
+    path = tmp_path / "=1+2.txt"
+    path.write_text(
+        f"某某局党组巡察整改工作会议纪要\n一、会议要求\n{FORMULA}\n+各单位要每月报送整改进展。\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+def test_xlsx_writes_formula_like_text_as_text(tmp_path):
+    from openpyxl import load_workbook
+
+    out = tmp_path / "ledger.xlsx"
+    result = run_cli("extract", str(formula_minutes(tmp_path)), "--format", "xlsx", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    sheet = load_workbook(out).active
+    headers = [c.value for c in sheet[1]]
+    first, second = (
+        {h: (c.value, c.data_type) for h, c in zip(headers, row, strict=True)} for row in sheet[2:3]
+    )
+    assert first["来源文件"] == ("=1+2.txt", "s") and first["内容"] == (FORMULA, "s")
+    assert first["原文引用"] == (FORMULA, "s") and second["责任单位"] == ("+各单位", "s")
+    assert first["段落"] == (2, "n") and first["起始位置"] == (23, "n")  # numbers stay numbers
+    assert not [c.coordinate for row in sheet.iter_rows() for c in row if c.data_type == "f"]
+
+
+def test_csv_for_machines_is_verbatim_and_for_people_defused(tmp_path):
+    import csv
+
+    from docanalyzer import export
+
+    path = formula_minutes(tmp_path)
+    machine = list(csv.DictReader(run_cli("extract", str(path), "--format", "csv").stdout.splitlines()))
+    assert [(r["citation.file"], r["text"]) for r in machine] == [
+        ("=1+2.txt", FORMULA),
+        ("=1+2.txt", "+各单位要每月报送整改进展。"),
+    ]
+    assert machine[1]["responsible_unit"] == "+各单位"
+    item = analyze_many([path])["items"][1]
+    item.update(measures="-1", deadline="@SUM(A1)", heading="\t=1", category="\r=1", kind="问题=1")
+    (row,) = csv.DictReader(io.StringIO(export.to_csv([item], for_people=True), newline=""))
+    assert {k: row[k] for k in ("citation.file", "text", "measures", "deadline", "category", "kind")} == {
+        "citation.file": "'=1+2.txt",
+        "text": "'+各单位要每月报送整改进展。",
+        "measures": "'-1",
+        "deadline": "'@SUM(A1)",
+        "category": "'\r=1",
+        "kind": "问题=1",
+    }
+    assert row["citation.char_start"] == "73"  # numbers are not text: left as they are
