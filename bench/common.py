@@ -61,6 +61,30 @@ def text_pdf(path: Path, pages: int, embedded: bool = True) -> Path:
     return path
 
 
+def plan_docx(path: Path, sections: int) -> Path:
+    """A long Word plan: per section a heading, six numbered paragraphs and an eight-row plan table
+    whose unit column is merged down the table, as Word writes it (480 sections: document.xml
+    about 4 MB)."""
+    import docx
+
+    d = docx.Document()
+    d.add_paragraph("某某局党组关于巡察反馈意见整改工作方案")
+    for s in range(sections):
+        d.add_heading(f"{s + 1}、问题清单", level=1)
+        for p in body_paragraphs(6):
+            d.add_paragraph(p)
+        table = d.add_table(rows=9, cols=4)
+        for j, header in enumerate(["问题表现", "整改措施", "责任单位", "完成时限"]):
+            table.cell(0, j).text = header
+        for i in range(1, 9):
+            row = [SENTENCES[i % 7], SENTENCES[(i + 5) % 7], "", "2026年6月底前"]
+            for j, text in enumerate(row):
+                table.cell(i, j).text = text
+        table.cell(1, 2).merge(table.cell(8, 2)).text = "局办公室"
+    d.save(str(path))
+    return path
+
+
 def best_of(fn, repeat: int = 3) -> tuple[float, list[float]]:
     """Median seconds of ``repeat`` runs of ``fn`` (and all runs): medians resist a noisy machine."""
     runs = []

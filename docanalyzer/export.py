@@ -26,6 +26,8 @@ COLUMNS = (
     ("citation.sha256", "文件哈希", 20),
 )
 KIND_NAMES = {"problem": "问题", "requirement": "要求", "measure": "措施"}
+# What makes a spreadsheet read a cell as a formula (OWASP's list for CSV injection).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def field_value(item: dict, path: str):
@@ -53,11 +55,20 @@ def rows(items: list[dict], human: bool = False) -> list[list]:
     return out
 
 
-def to_csv(items: list[dict]) -> str:
+def defused(value):
+    """Text a spreadsheet would run as a formula, made plain text by a leading apostrophe."""
+    return "'" + value if isinstance(value, str) and value.startswith(FORMULA_START) else value
+
+
+def to_csv(items: list[dict], for_people: bool = False) -> str:
+    """The items as CSV. Values stay verbatim (what programs read, such as `docanalyzer extract`'s
+    output); ``for_people``: a file people open in a spreadsheet, where a value starting like a
+    formula (``=``, ``+``, ``-``, ``@``, tab, CR) is prefixed with ``'`` so it is never run."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow([path for path, _, _ in COLUMNS])
-    writer.writerows(rows(items))
+    for row in rows(items):
+        writer.writerow([defused(v) for v in row] if for_people else row)
     return buffer.getvalue()
 
 
@@ -79,6 +90,8 @@ def write_xlsx(items: list[dict], path: Path) -> None:
     for row in sheet.iter_rows(min_row=2):
         for cell in row:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
+            if isinstance(cell.value, str):
+                cell.data_type = "s"  # openpyxl makes text starting with "=" a formula: never run it
     sheet.freeze_panes = "A2"
     sheet.auto_filter.ref = sheet.dimensions
     book.save(path)

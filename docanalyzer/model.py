@@ -46,10 +46,15 @@ class Document:
     error: str | None = None
     # PDF: the text offset at which each page's text begins, in page order (for page_at)
     page_starts: list[int] = field(default_factory=list)
+    # block_at's index: the blocks' starts, and which list of how many blocks they were taken from
+    _block_starts: tuple[int, int, list[int]] = field(
+        default=(0, -1, []), init=False, repr=False, compare=False
+    )
 
     def to_dict(self) -> dict:
         data = asdict(self)
         data.pop("page_starts")
+        data.pop("_block_starts")
         return data
 
     def page_at(self, offset: int) -> int | None:
@@ -59,9 +64,19 @@ class Document:
         return max(1, bisect.bisect_right(self.page_starts, offset))
 
     def block_at(self, offset: int) -> int:
-        """Index of the block that holds the character at ``offset``."""
-        for i, b in enumerate(self.blocks):
-            if b.char_start <= offset < b.char_end:
+        """Index of the block that holds the character at ``offset``, by bisection over the blocks'
+        starts (extraction asks once per item: a scan of every block made it quadratic).
+
+        The starts are taken again when the list of blocks is replaced or changes length, or when
+        the block found does not hold ``offset`` (a block moved in place)."""
+        for retake in (False, True):
+            list_id, count, starts = self._block_starts
+            if retake or list_id != id(self.blocks) or count != len(self.blocks):
+                starts = [b.char_start for b in self.blocks]
+                self._block_starts = (id(self.blocks), len(self.blocks), starts)
+            i = bisect.bisect_right(starts, offset) - 1
+            block = self.blocks[i] if i >= 0 else None
+            if block is not None and block.char_start <= offset < block.char_end:
                 return i
         raise ValueError(f"offset {offset} lies outside every block")
 

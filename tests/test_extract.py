@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import subprocess
@@ -209,3 +210,114 @@ def test_an_item_without_chinese_is_kept_unclassified(tmp_path):
         english["text"].startswith("Budget") and english["category"] is None and english["categories"] == []
     )
     assert chinese["category"] == "standards"
+
+
+class CountingBlocks(list):
+    """A document's blocks that count how many are handed out, by iteration or by index."""
+
+    visits = 0
+
+    def __iter__(self):
+        for block in super().__iter__():
+            self.visits += 1
+            yield block
+
+    def __getitem__(self, key):
+        got = super().__getitem__(key)
+        self.visits += len(got) if isinstance(key, slice) else 1
+        return got
+
+
+def meeting_minutes(path, points: int):
+    lines = ["某某局党组巡察整改工作会议纪要", "一、会议要求"]
+    lines += [
+        f"{n}.会议强调，第{n}整改专班要对照问题清单逐项建账，每月报送整改进展。" for n in range(1, points + 1)
+    ]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_block_lookups_bisect_and_follow_changed_blocks(tmp_path):
+    from docanalyzer.readers import read
+
+    doc = read(meeting_minutes(tmp_path / "minutes.txt", 2000))
+    doc.blocks = blocks = CountingBlocks(doc.blocks)
+    n = len(blocks)
+    for i, b in enumerate(list.__iter__(blocks)):
+        assert doc.block_at(b.char_start) == i and doc.block_at(b.char_end - 1) == i
+    visits = blocks.visits
+    assert visits <= 3 * n  # the starts taken once, then one block checked per look-up
+    with pytest.raises(ValueError):
+        doc.block_at(blocks[0].char_end)  # the line break between two blocks
+    doc.blocks = doc.blocks[:1]  # replaced: the starts are taken again
+    assert doc.block_at(0) == 0
+    with pytest.raises(ValueError):
+        doc.block_at(b.char_start)
+
+
+def test_extraction_visits_each_block_a_bounded_number_of_times(tmp_path):
+    from docanalyzer.extract.items import extract_items
+    from docanalyzer.readers import read
+
+    doc = read(meeting_minutes(tmp_path / "minutes.txt", 3000))
+    doc.blocks = blocks = CountingBlocks(doc.blocks)
+    items = extract_items(doc)
+    visits, n = blocks.visits, len(blocks)
+    assert len(items) == 3000 and items[-1].citation.paragraph == n - 1
+    assert visits <= 10 * n, f"{visits} block visits for {n} blocks"
+
+
+FORMULA = '=HYPERLINK("http://example.com","各单位要对照问题清单逐项整改")'
+
+
+def formula_minutes(tmp_path):
+    """Minutes whose file name and items start as spreadsheet formulas do."""
+    path = tmp_path / "=1+2.txt"
+    path.write_text(
+        f"某某局党组巡察整改工作会议纪要\n一、会议要求\n{FORMULA}\n+各单位要每月报送整改进展。\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+def test_xlsx_writes_formula_like_text_as_text(tmp_path):
+    from openpyxl import load_workbook
+
+    out = tmp_path / "ledger.xlsx"
+    result = run_cli("extract", str(formula_minutes(tmp_path)), "--format", "xlsx", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    sheet = load_workbook(out).active
+    headers = [c.value for c in sheet[1]]
+    first, second = (
+        {h: (c.value, c.data_type) for h, c in zip(headers, row, strict=True)} for row in sheet[2:3]
+    )
+    assert first["来源文件"] == ("=1+2.txt", "s") and first["内容"] == (FORMULA, "s")
+    assert first["原文引用"] == (FORMULA, "s") and second["责任单位"] == ("+各单位", "s")
+    assert first["段落"] == (2, "n") and first["起始位置"] == (23, "n")  # numbers stay numbers
+    assert not [c.coordinate for row in sheet.iter_rows() for c in row if c.data_type == "f"]
+
+
+def test_csv_for_machines_is_verbatim_and_for_people_defused(tmp_path):
+    import csv
+
+    from docanalyzer import export
+
+    path = formula_minutes(tmp_path)
+    machine = list(csv.DictReader(run_cli("extract", str(path), "--format", "csv").stdout.splitlines()))
+    assert [(r["citation.file"], r["text"]) for r in machine] == [
+        ("=1+2.txt", FORMULA),
+        ("=1+2.txt", "+各单位要每月报送整改进展。"),
+    ]
+    assert machine[1]["responsible_unit"] == "+各单位"
+    item = analyze_many([path])["items"][1]
+    item.update(measures="-1", deadline="@SUM(A1)", heading="\t=1", category="\r=1", kind="问题=1")
+    (row,) = csv.DictReader(io.StringIO(export.to_csv([item], for_people=True), newline=""))
+    assert {k: row[k] for k in ("citation.file", "text", "measures", "deadline", "category", "kind")} == {
+        "citation.file": "'=1+2.txt",
+        "text": "'+各单位要每月报送整改进展。",
+        "measures": "'-1",
+        "deadline": "'@SUM(A1)",
+        "category": "'\r=1",
+        "kind": "问题=1",
+    }
+    assert row["citation.char_start"] == "73"  # numbers are not text: left as they are

@@ -1,4 +1,5 @@
-"""Word (.docx) reader: paragraphs and tables in document order, merged cells read once.
+"""Word (.docx) reader: paragraphs and tables in document order, merged cells read once, a table
+nested in a cell read after the row that holds it.
 
 Page headers and footers live in their own parts of the file and are never
 read, so they cannot leak into the text.
@@ -6,8 +7,10 @@ read, so they cannot leak into the text.
 
 from __future__ import annotations
 
+import functools
 import re
 import zipfile
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from docanalyzer import config
@@ -15,6 +18,7 @@ from docanalyzer.errors import CorruptFile
 from docanalyzer.model import Document, DocumentBuilder
 
 HEADING_STYLE = re.compile(r"^(?:heading|标题)\s*(\d)$", re.IGNORECASE)
+TABLE = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}tbl"
 
 
 def check_zip(path: Path) -> None:
@@ -48,37 +52,57 @@ def clean(text: str) -> str:
     return re.sub(r"[\n\r\v]+", "", text).replace("\t", " ").strip()
 
 
-def paragraph_style(paragraph) -> tuple[str | None, int | None]:
+def style_names(word) -> Callable[[str | None], str]:
+    """Paragraph style names by style id, each looked up once: python-docx scans every style of
+    the file on each lookup, which dominated reading a long document."""
+    from docx.enum.style import WD_STYLE_TYPE
+
+    @functools.cache
+    def name(style_id: str | None) -> str:
+        style = word.part.get_style(style_id, WD_STYLE_TYPE.PARAGRAPH)
+        return (style.name if style is not None else "") or ""
+
+    return name
+
+
+def paragraph_style(p, style_name: Callable[[str | None], str]) -> tuple[str | None, int | None]:
+    """Heading (with its level), title, centred or plain, from a ``w:p`` element."""
     from docx.enum.text import WD_ALIGN_PARAGRAPH
 
-    name = paragraph.style.name if paragraph.style is not None else ""
-    m = HEADING_STYLE.match(name or "")
+    name = style_name(p.style)
+    m = HEADING_STYLE.match(name)
     if m:
         return "heading", int(m.group(1))
     if name in ("Title", "标题"):
         return "title", 0
     try:
-        centered = paragraph.alignment == WD_ALIGN_PARAGRAPH.CENTER
+        centered = p.pPr is not None and p.pPr.jc_val == WD_ALIGN_PARAGRAPH.CENTER
     except ValueError:  # values python-docx does not know, such as LibreOffice's "start"
         centered = False
     return ("centered", None) if centered else (None, None)
 
 
-def table_rows(table) -> list[list[str]]:
-    """Rows of cell texts; a merged cell is read once, in its first grid position."""
-    earlier_rows: dict[int, object] = {}  # id -> element, kept alive so ids stay unique
-    rows = []
-    for row in table.rows:
-        cells, this_row = [], {}
-        for cell in row.cells:
-            key = id(cell._tc)
-            if key in this_row:
-                continue  # horizontal merge: the same cell again in this row
-            this_row[key] = cell._tc
-            cells.append("" if key in earlier_rows else clean(cell.text))  # vertical merge: read above
-        earlier_rows.update(this_row)
-        rows.append(cells)
-    return rows
+def table_rows(tbl) -> Iterator[list[str]]:
+    """Rows of cell texts in document order, read from the XML (python-docx resolves each merged
+    cell by walking up the rows, quadratic on long tables). A merged cell is read once, in its
+    first grid position: a horizontal span is one ``w:tc``, a cell merged with the one above
+    reads empty. A table nested in a cell gives its rows after the row holding it."""
+    for tr in tbl.tr_lst:
+        cells, nested = [], []
+        for tc in tr.tc_lst:
+            if tc.vMerge == "continue":
+                cells.append("")
+                continue
+            texts = []
+            for part in tc.inner_content_elements:
+                if part.tag == TABLE:
+                    nested.append(part)
+                else:
+                    texts.append(part.text)
+            cells.append(clean("\n".join(texts)))
+        yield cells
+        for inner in nested:
+            yield from table_rows(inner)
 
 
 def read(path: Path, doc: Document) -> Document:
@@ -86,9 +110,10 @@ def read(path: Path, doc: Document) -> Document:
     import docx
 
     word = docx.Document(str(path))
+    style_name = style_names(word)
     builder = DocumentBuilder(doc)
-    for part in word.iter_inner_content():
-        if isinstance(part, docx.table.Table):
+    for part in word.element.body.inner_content_elements:
+        if part.tag == TABLE:
             for cells in table_rows(part):
                 if any(cells):
                     builder.row(cells)
@@ -96,7 +121,7 @@ def read(path: Path, doc: Document) -> Document:
         text = clean(part.text)
         if not text:
             continue
-        style, level = paragraph_style(part)
+        style, level = paragraph_style(part, style_name)
         if style == "heading":
             builder.paragraph(text, kind="heading", level=level, style=style)
         else:

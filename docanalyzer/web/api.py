@@ -218,7 +218,7 @@ def export_ledger(
     rows = repository.ledger(engine(request), document_id)
     name = f"整改台账-{document_id}" if document_id is not None else "整改台账"
     if format == "csv":
-        body, media = export.to_csv(rows).encode("utf-8-sig"), "text/csv; charset=utf-8"
+        body, media = export.to_csv(rows, for_people=True).encode("utf-8-sig"), "text/csv; charset=utf-8"
     else:
         buffer = io.BytesIO()
         export.write_xlsx(rows, buffer)
