@@ -53,17 +53,17 @@ def scanned_pdf(path):
 
 
 EXPECTED = {
-    "empty.pdf": "empty",
-    "fake.pdf": "do not match the suffix",
-    "fake.docx": "do not match the suffix",
-    "truncated.pdf": "damaged",
-    "notzip.docx": "not a valid zip",
-    "bomb.docx": "zip bomb",
-    "otherzip.docx": "not a Word document",
-    "table.xlsx": "unsupported format",
-    "big.txt": "over the 1 MB limit",
-    "missing.pdf": "not found",
-    "scan.pdf": "looks scanned",
+    "empty.pdf": "文件为空",
+    "fake.pdf": "与后缀 .pdf 不符",
+    "fake.docx": "与后缀 .docx 不符",
+    "truncated.pdf": "已损坏",
+    "notzip.docx": "不是有效的 zip",
+    "bomb.docx": "压缩炸弹",
+    "otherzip.docx": "不是 Word 文档",
+    "table.xlsx": "不支持的文件类型 .xlsx",
+    "big.txt": "超过 1 MB 的上限",
+    "missing.pdf": "文件不存在",
+    "scan.pdf": "看起来是扫描件",
 }
 
 
@@ -98,7 +98,7 @@ def test_extract_lists_failed_files_in_documents_with_their_error(tmp_path):
     result = run_cli("extract", str(tmp_path / "empty.docx"), str(good))
     assert result.returncode == 1 and "Traceback" not in result.stderr
     out = json.loads(result.stdout)
-    assert out["documents"][0]["file"] == "empty.docx" and "empty" in out["documents"][0]["error"]
+    assert out["documents"][0]["file"] == "empty.docx" and "文件为空" in out["documents"][0]["error"]
     assert out["documents"][1]["file"] == "good.pdf" and "error" not in out["documents"][1]
 
 
@@ -113,7 +113,7 @@ def test_encrypted_pdf_needs_password_but_empty_password_opens(tmp_path):
             writer.write(f)
     result = run_cli("parse", str(tmp_path / "locked.pdf"), str(tmp_path / "open.pdf"))
     assert result.returncode == 1
-    assert result.stderr.startswith("locked.pdf: [E105]") and "password" in result.stderr
+    assert result.stderr.startswith("locked.pdf: [E105]") and "密码" in result.stderr
     assert "已完成整改12项" in result.stdout
 
 

@@ -111,7 +111,7 @@ def test_unreadable_text_is_refused_in_one_line(tmp_path, data):
     with pytest.raises(CorruptFile) as refused:
         read(path)
     assert refused.value.message == (
-        "a.txt: [E104] 无法读取文本：编码不是 UTF-8、UTF-16、GB18030 或 Big5，或文件含有二进制数据. "
+        "a.txt: [E104] 无法读取文本：编码不是 UTF-8、UTF-16、GB18030 或 Big5，或文件含有二进制数据。"
         "请用记事本或 WPS 将其另存为 UTF-8 编码的文本，或改交原始的 PDF 或 Word 文件。"
     )
 

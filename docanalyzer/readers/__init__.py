@@ -50,7 +50,7 @@ READERS: dict[str, tuple[str, Callable[[bytes], bool], Callable]] = {
     ".txt": ("txt", lambda head: not head.startswith((b"%PDF-", b"PK\x03\x04", OLE_MAGIC)), _read_txt),
 }
 
-_SNIFF = (("PDF", b"%PDF-"), ("Word (.docx) or another zip", b"PK\x03\x04"), ("old Word (.doc)", OLE_MAGIC))
+_SNIFF = (("PDF", b"%PDF-"), ("Word（.docx）或其他 zip", b"PK\x03\x04"), ("旧版 Word（.doc）", OLE_MAGIC))
 
 
 def sha256_of(path: Path) -> str:
@@ -65,24 +65,24 @@ def check_file(path: Path) -> tuple[str, Callable]:
     """The format and reader for ``path``, or an :class:`InputError` saying what is wrong."""
     name = path.name
     if not path.exists():
-        raise InputError("file not found", "Check the path and try again.", name)
+        raise InputError("文件不存在", "请检查路径后重试。", name)
     if not path.is_file():
-        raise InputError("not a regular file", "Give a PDF, Word or text file.", name)
+        raise InputError("不是普通文件", "请给出 PDF、Word 或文本文件。", name)
     suffix = path.suffix.lower()
     if suffix not in READERS:
         raise UnsupportedFormat(
-            f"unsupported format {suffix or '(no suffix)'!r}",
-            "Give a .pdf, .docx, .doc or .txt file.",
+            f"不支持的文件类型 {suffix or '（无后缀）'}",
+            "请给出 .pdf、.docx、.doc 或 .txt 文件。",
             name,
         )
     size = path.stat().st_size
     if size == 0:
-        raise EmptyFile("the file is empty (0 bytes)", "Copy the file again from its source.", name)
+        raise EmptyFile("文件为空（0 字节）", "请从来源处重新复制该文件。", name)
     limit = int(config.get("max_file_mb"))
     if size > limit * 1024 * 1024:
         raise TooLarge(
-            f"the file is {size / 1024 / 1024:.1f} MB, over the {limit} MB limit",
-            "Split the file, or raise DOCANALYZER_MAX_FILE_MB.",
+            f"文件大小 {size / 1024 / 1024:.1f} MB，超过 {limit} MB 的上限",
+            "请拆分文件，或调高 DOCANALYZER_MAX_FILE_MB。",
             name,
         )
     fmt, matches, reader = READERS[suffix]
@@ -90,11 +90,11 @@ def check_file(path: Path) -> tuple[str, Callable]:
         head = f.read(1024)
     if not matches(head):
         actual = next(
-            (kind for kind, magic in _SNIFF if magic in head[:1024]), "not a " + fmt.upper() + " file"
+            (kind for kind, magic in _SNIFF if magic in head[:1024]), "不是 " + fmt.upper() + " 文件"
         )
         raise CorruptFile(
-            f"the bytes do not match the suffix {suffix} (content looks like: {actual})",
-            "Rename the file to its real type, or export it again.",
+            f"文件内容与后缀 {suffix} 不符（内容看起来是：{actual}）",
+            "请按实际类型改名，或重新导出。",
             name,
         )
     return fmt, reader
@@ -114,13 +114,11 @@ def read(path: str | Path) -> Document:
         e.file = e.file or path.name  # errors raised deep in a reader still name the file
         raise
     except (MemoryError, RecursionError) as e:
-        raise CorruptFile(
-            f"the file could not be read ({type(e).__name__})", "Export it again.", path.name
-        ) from e
+        raise CorruptFile(f"无法读取该文件（{type(e).__name__}）", "请重新导出。", path.name) from e
     except Exception as e:  # a broken file can make any parser raise anything
         raise CorruptFile(
-            f"the {fmt.upper()} file is damaged or not what it claims ({type(e).__name__}: {str(e)[:120]})",
-            "Open it in its program and save or export it again.",
+            f"该 {fmt.upper()} 文件已损坏或名不副实（{type(e).__name__}: {str(e)[:120]}）",
+            "请用原程序打开后重新保存或导出。",
             path.name,
         ) from e
     view = simplified_view(doc)

@@ -25,8 +25,8 @@ def read(path: Path, doc: Document) -> Document:
     if antiword and choice in ("auto", "antiword"):
         return _via_antiword(antiword, path, doc)
     raise MissingTool(
-        "reading old Word (.doc) files needs antiword or LibreOffice, and neither is installed",
-        "Install one (apt-get install antiword), or save the file as .docx.",
+        "读取旧版 Word（.doc）文件需要 antiword 或 LibreOffice，但两者都没有安装",
+        "请安装其一（apt-get install antiword），或将文件另存为 .docx。",
         path.name,
     )
 
@@ -50,15 +50,15 @@ def _via_libreoffice(office: str, path: Path, doc: Document) -> Document:
             subprocess.run(command, capture_output=True, timeout=TIMEOUT, check=False)
         except subprocess.TimeoutExpired as e:
             raise CorruptFile(
-                f"LibreOffice did not convert the file within {TIMEOUT} s",
-                "Open it in Word or WPS and save it as .docx.",
+                f"LibreOffice 未能在 {TIMEOUT} 秒内转换该文件",
+                "请用 Word 或 WPS 打开并另存为 .docx。",
                 path.name,
             ) from e
         converted = Path(tmp) / (path.stem + ".docx")
         if not converted.exists():
             raise CorruptFile(
-                "LibreOffice could not read the .doc file (damaged or not a Word file)",
-                "Open it in Word or WPS and save it as .docx.",
+                "LibreOffice 无法读取该 .doc 文件（已损坏或不是 Word 文件）",
+                "请用 Word 或 WPS 打开并另存为 .docx。",
                 path.name,
             )
         return docx.read(converted, doc)
@@ -70,8 +70,8 @@ def _via_antiword(antiword: str, path: Path, doc: Document) -> Document:
     )
     if result.returncode != 0:
         raise CorruptFile(
-            f"antiword could not read the .doc file ({result.stderr.decode(errors='replace')[:120]})",
-            "Open it in Word or WPS and save it as .docx.",
+            f"antiword 无法读取该 .doc 文件（{result.stderr.decode(errors='replace')[:120]}）",
+            "请用 Word 或 WPS 打开并另存为 .docx。",
             path.name,
         )
     builder = DocumentBuilder(doc)

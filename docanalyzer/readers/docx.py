@@ -29,21 +29,21 @@ def check_zip(path: Path) -> None:
             names = set(z.namelist())
             if "word/document.xml" not in names:
                 raise CorruptFile(
-                    "the file is a zip archive but not a Word document (no word/document.xml)",
-                    "Open it in Word or WPS and save it as .docx again.",
+                    "该文件是 zip 压缩包，但不是 Word 文档（没有 word/document.xml）",
+                    "请用 Word 或 WPS 打开后重新另存为 .docx。",
                     path.name,
                 )
             for info in z.infolist():
                 if info.file_size > limit:
                     raise CorruptFile(
-                        f"part {info.filename} inflates to {info.file_size / 1024 / 1024:.0f} MB, "
-                        f"over the {limit // 1024 // 1024} MB limit (a zip bomb?)",
-                        "Do not process this file; ask its sender for a clean copy.",
+                        f"其中的 {info.filename} 解压后有 {info.file_size / 1024 / 1024:.0f} MB，"
+                        f"超过 {limit // 1024 // 1024} MB 的上限（可能是压缩炸弹）",
+                        "请不要处理该文件，向发送方索取一份正常的副本。",
                         path.name,
                     )
     except zipfile.BadZipFile as e:
         raise CorruptFile(
-            f"the .docx is not a valid zip file ({e})", "Open it in Word or WPS and save it again.", path.name
+            f"该 .docx 不是有效的 zip 文件（{e}）", "请用 Word 或 WPS 打开后重新保存。", path.name
         ) from e
 
 

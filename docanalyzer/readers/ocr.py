@@ -24,15 +24,15 @@ CJK = r"[\u3400-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef]"
 FULL_WIDTH = {",": "，", ":": "：", ";": "；", "?": "？", "!": "！", "(": "（", ")": "）"}
 HALF_PUNCT = re.compile(rf"(?<={CJK})\s*([,:;?!()])\s*|\s*([,:;?!()])\s*(?={CJK})")
 CJK_GAP = re.compile(rf"(?<={CJK})\s+(?={CJK})|(?<={CJK})\s+(?=[0-9A-Za-z])|(?<=[0-9A-Za-z])\s+(?={CJK})")
-INSTALL = "Install Tesseract with Chinese data: apt-get install tesseract-ocr tesseract-ocr-chi-sim"
+INSTALL = "请安装 Tesseract 及其中文数据：apt-get install tesseract-ocr tesseract-ocr-chi-sim"
 
 
 def tesseract() -> str:
     path = shutil.which("tesseract")
     if not path:
         raise MissingTool(
-            "the PDF has pages without a text layer (scanned) and Tesseract is not installed",
-            INSTALL + ", then run again.",
+            "该 PDF 有无文字层的页面（扫描件），但没有安装 Tesseract",
+            INSTALL + "，然后重新运行。",
         )
     return path
 
@@ -67,12 +67,10 @@ def run_tesseract(image_path: str) -> str:
     if result.returncode != 0:
         if "Failed loading language" in result.stderr or "Error opening data file" in result.stderr:
             raise MissingTool(
-                f"Tesseract has no '{config.get('ocr_languages')}' language data",
-                INSTALL + ", then run again.",
+                f"Tesseract 缺少 “{config.get('ocr_languages')}” 语言数据",
+                INSTALL + "，然后重新运行。",
             )
-        raise MissingTool(
-            f"Tesseract failed: {result.stderr.strip()[-200:]}", "Check the Tesseract installation."
-        )
+        raise MissingTool(f"Tesseract 运行失败：{result.stderr.strip()[-200:]}", "请检查 Tesseract 的安装。")
     return result.stdout
 
 

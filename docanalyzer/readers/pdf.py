@@ -91,13 +91,11 @@ def _open(path: Path):
     except pdfium.PdfiumError as e:
         if "password" in str(e).lower():
             raise Encrypted(
-                "the PDF is encrypted and needs a password",
-                "Ask its sender for an unprotected copy, or save it without a password.",
+                "该 PDF 已加密，需要密码",
+                "请向发送方索取未加密的副本，或去掉密码后另存。",
                 path.name,
             ) from e
-        raise CorruptFile(
-            f"the PDF is damaged or truncated ({e})", "Download or export the file again.", path.name
-        ) from e
+        raise CorruptFile(f"该 PDF 已损坏或不完整（{e}）", "请重新下载或导出该文件。", path.name) from e
 
 
 def page_lines(page, number: int) -> tuple[list[Line], bool]:
@@ -355,9 +353,9 @@ def read(path: Path, doc: Document) -> Document:
     doc.pages = len(pages)
     if not any(p.lines or p.tables for p in pages):
         raise NoTextLayer(
-            "the PDF has no text layer (it looks scanned)",
-            "Turn OCR on (DOCANALYZER_OCR=1) with Tesseract installed (apt-get install tesseract-ocr "
-            "tesseract-ocr-chi-sim), or ask for a PDF exported from the original document.",
+            "该 PDF 没有文字层（看起来是扫描件）",
+            "请打开 OCR（DOCANALYZER_OCR=1）并安装 Tesseract（apt-get install tesseract-ocr "
+            "tesseract-ocr-chi-sim），或索取由原文档导出的 PDF。",
             path.name,
         )
     remove_furniture(pages)
