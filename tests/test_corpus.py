@@ -11,6 +11,7 @@ from conftest import ROOT, require_shared
 
 sys.path.insert(0, str(ROOT / "corpora"))
 import check_corpus  # noqa: E402
+import check_documents  # noqa: E402
 
 
 def corpus_rows():
@@ -69,7 +70,23 @@ def evaluation_texts():
                 yield path.name, line
 
 
+def document_texts():
+    """Every block and table cell of the labelled whole documents."""
+    for path in sorted((ROOT / "corpora" / "documents").rglob("*.json")):
+        for block in json.loads(path.read_text(encoding="utf-8"))["blocks"]:
+            yield from check_documents.texts_of(block)
+
+
+def test_labelled_documents_are_sound():
+    folder = ROOT / "corpora" / "documents"
+    assert check_documents.main([str(folder)]) == 0
+    specs = [json.loads(p.read_text(encoding="utf-8")) for p in folder.rglob("*.json")]
+    kinds = Counter(s["meta"]["doc_type"] for s in specs)
+    assert min(kinds[k] for k in ("feedback", "plan", "meeting", "progress")) >= 20, kinds
+
+
 def test_no_evaluation_text_in_the_corpus():
-    corpus = "\n".join(squash(r["text"]) for r in corpus_rows())
+    texts = [r["text"] for r in corpus_rows()] + list(document_texts())
+    corpus = "\n".join(squash(t) for t in texts)
     copied = [(name, w) for name, text in evaluation_texts() for w in windows(text) if w in corpus]
     assert not copied
