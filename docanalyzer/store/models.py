@@ -51,6 +51,18 @@ class User(Base):
     active: Mapped[bool] = mapped_column(default=True, server_default=true())
 
 
+class WebSession(Base):
+    """A sign-in to the review app. The cookie carries a random token; the store keeps only its
+    sha256, so that sign-out, a new password or a disabled account end the session on the server."""
+
+    __tablename__ = "web_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 of the cookie's token
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
 class ModelVersion(Base):
     """What produced a document's machine suggestions: the package and classifier versions."""
 

@@ -8,15 +8,26 @@ transaction, so a document is in the store with all of its items or not at all.
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, Engine, bindparam, delete, func, insert, select, update
 
 from docanalyzer.store import InvalidChange, NotFound, StaleVersion, StoreError
-from docanalyzer.store.models import Arrival, Block, Document, Item, ItemReview, ModelVersion, User, now
+from docanalyzer.store.models import (
+    Arrival,
+    Block,
+    Document,
+    Item,
+    ItemReview,
+    ModelVersion,
+    User,
+    WebSession,
+    now,
+)
 
 # Item columns an analysis rewrites, and the fields a reviewer may set (``status`` is the reviewer's own).
 MACHINE_FIELDS = (
@@ -453,7 +464,44 @@ def update_user(
             raise NotFound(f"no user #{user_id}", "List the users and pick one.")
         if values:
             conn.execute(update(User).where(User.id == user_id).values(**values))
+        if password_hash is not None or active is False:  # a copied cookie must not outlive either
+            conn.execute(delete(WebSession).where(WebSession.user_id == user_id))
         return _user_dict(conn.execute(select(User).where(User.id == user_id)).one())
+
+
+def _token_id(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def start_session(engine: Engine, user_id: int, hours: int) -> str:
+    """A new sign-in of ``user_id``; returns the token the cookie carries (the store keeps its hash)."""
+    token = secrets.token_urlsafe(32)
+    at = now()
+    with engine.begin() as conn:
+        conn.execute(delete(WebSession).where(WebSession.expires_at < at))  # expired ones, lazily
+        conn.execute(
+            insert(WebSession).values(
+                id=_token_id(token), user_id=user_id, created_at=at, expires_at=at + timedelta(hours=hours)
+            )
+        )
+    return token
+
+
+def session_user(engine: Engine, token: str) -> dict | None:
+    """The active account of a live session, or None (ended, expired, or its account turned off)."""
+    query = (
+        select(User)
+        .join(WebSession, WebSession.user_id == User.id)
+        .where(WebSession.id == _token_id(token), WebSession.expires_at > now(), User.active.is_(True))
+    )
+    with engine.connect() as conn:
+        row = conn.execute(query).first()
+    return _user_dict(row) if row else None
+
+
+def end_session(engine: Engine, token: str) -> None:
+    with engine.begin() as conn:
+        conn.execute(delete(WebSession).where(WebSession.id == _token_id(token)))
 
 
 def has_admin(engine: Engine) -> bool:
@@ -674,6 +722,15 @@ class _Action:
         self.audit(row.id, fields, prior, row.version + 1)
         self.in_review(row.document_id)
 
+    def confirm(self, row) -> None:
+        """A change that changes nothing still checks, under the write lock, that nobody wrote the
+        item since ``row`` was read: else it would answer with another reviewer's decision."""
+        held = self.conn.execute(
+            update(Item).where(Item.id == row.id, Item.version == row.version).values(version=row.version)
+        )
+        if held.rowcount != 1:
+            self.stale(row)
+
     def audit(self, item_id: str, fields, prior: dict | None, version: int) -> None:
         for field, before, after in fields:
             self.conn.execute(
@@ -751,6 +808,8 @@ def edit_item(engine: Engine, item_id: str, user: str, changes: dict, version: i
             if "status" in cleaned:
                 values["status"] = cleaned["status"]
             action.change(row, values, changed)
+        else:
+            action.confirm(row)
         return _read_item(conn, item_id)
 
 

@@ -16,6 +16,17 @@ from pydantic import BaseModel, Field
 from docanalyzer import export
 from docanalyzer.store import InvalidChange, StaleVersion, repository
 from docanalyzer.web import auth, source
+from docanalyzer.web.limits import (
+    LONG_TEXT,
+    MAX_ID,
+    MAX_PASSWORD,
+    SHORT_TEXT,
+    Filter,
+    Id,
+    ItemId,
+    OptionalId,
+    PageNumber,
+)
 
 Reader = Annotated[dict, Depends(auth.require("read"))]
 Reviewer = Annotated[dict, Depends(auth.require("review"))]
@@ -29,35 +40,41 @@ writes = APIRouter(prefix="/api", dependencies=[Depends(auth.check_csrf)])
 
 
 class SignIn(BaseModel):
-    name: str = Field(max_length=200)
-    password: str = Field(max_length=1000)
+    name: str = Field(max_length=SHORT_TEXT)
+    password: str = Field(max_length=MAX_PASSWORD)
 
 
 class Versioned(BaseModel):
-    version: int | None = Field(None, description="The item version the change was made on; stale → 409.")
+    version: int | None = Field(
+        None, ge=0, le=MAX_ID, description="The item version the change was made on; stale → 409."
+    )
 
 
 class ItemChanges(Versioned):
-    text: str | None = None
-    category: str | None = None
+    text: str | None = Field(None, max_length=LONG_TEXT)
+    category: str | None = Field(None, max_length=SHORT_TEXT)
     kind: Literal["problem", "requirement", "measure"] | None = None
-    responsible_unit: str | None = None
-    deadline: str | None = None
-    measures: str | None = None
+    responsible_unit: str | None = Field(None, max_length=SHORT_TEXT)
+    deadline: str | None = Field(None, max_length=SHORT_TEXT)
+    measures: str | None = Field(None, max_length=LONG_TEXT)
 
 
 class Split(Versioned):
-    offset: int = Field(description="Characters into the item's quote where the second item begins.")
+    offset: int = Field(
+        ge=0, le=MAX_ID, description="Characters into the item's quote where the second item begins."
+    )
 
 
 class Merge(BaseModel):
-    items: list[str] = Field(min_length=2, max_length=2)
-    versions: list[int | None] | None = Field(None, min_length=2, max_length=2)
+    items: list[Annotated[str, Field(max_length=SHORT_TEXT)]] = Field(min_length=2, max_length=2)
+    versions: list[Annotated[int, Field(ge=0, le=MAX_ID)] | None] | None = Field(
+        None, min_length=2, max_length=2
+    )
 
 
 class Selection(BaseModel):
-    char_start: int
-    char_end: int
+    char_start: int = Field(ge=0, le=MAX_ID)
+    char_end: int = Field(ge=0, le=MAX_ID)
     kind: Literal["problem", "requirement", "measure"] = "problem"
 
 
@@ -66,9 +83,11 @@ class ReviewStatus(BaseModel):
 
 
 class NewUser(BaseModel):
-    name: str = Field(max_length=200)
+    name: str = Field(max_length=SHORT_TEXT)
     role: Literal["admin", "reviewer", "analyst", "viewer"]
-    password: str | None = Field(None, description="Omit to have one generated and returned once.")
+    password: str | None = Field(
+        None, max_length=MAX_PASSWORD, description="Omit to have one generated and returned once."
+    )
 
 
 class UserChanges(BaseModel):
@@ -105,7 +124,7 @@ def login(request: Request, body: SignIn) -> dict:
 
 @writes.post("/logout", tags=["session"])
 def logout(request: Request) -> dict:
-    request.session.clear()
+    auth.sign_out(request)
     return {"signed_out": True}
 
 
@@ -132,7 +151,7 @@ def documents(
 
 
 @router.get("/documents/{document_id}", tags=["reading"])
-def document(request: Request, document_id: int, user: Reader) -> dict:
+def document(request: Request, document_id: Id, user: Reader) -> dict:
     """A document with its text and blocks (offsets index the text)."""
     doc = repository.get_document(engine(request), document_id)
     doc.pop("stored_path")
@@ -144,13 +163,13 @@ def document(request: Request, document_id: int, user: Reader) -> dict:
 
 
 @router.get("/documents/{document_id}/items", tags=["reading"])
-def document_items(request: Request, document_id: int, user: Reader) -> list[dict]:
+def document_items(request: Request, document_id: Id, user: Reader) -> list[dict]:
     repository.get_document(engine(request), document_id)
     return repository.list_items(engine(request), document_id)
 
 
 @router.get("/documents/{document_id}/file", tags=["reading"])
-def document_file(request: Request, document_id: int, user: Reader) -> Response:
+def document_file(request: Request, document_id: Id, user: Reader) -> Response:
     """The source file as received, from the store's own copy (never a path from the request)."""
     from fastapi.responses import FileResponse
 
@@ -159,7 +178,7 @@ def document_file(request: Request, document_id: int, user: Reader) -> Response:
 
 
 @router.get("/documents/{document_id}/pages/{page}", tags=["reading"])
-def document_page(request: Request, document_id: int, page: int, user: Reader) -> Response:
+def document_page(request: Request, document_id: Id, page: PageNumber, user: Reader) -> Response:
     """One page of a PDF as a PNG image, rendered from the stored copy."""
     png = source.page_png(engine(request), request.app.state.data_dir, document_id, page)
     return Response(png, media_type="image/png", headers={"Cache-Control": "private, max-age=3600"})
@@ -169,10 +188,10 @@ def document_page(request: Request, document_id: int, page: int, user: Reader) -
 def items(
     request: Request,
     user: Reader,
-    document_id: int | None = None,
-    category: str | None = None,
+    document_id: OptionalId = None,
+    category: Filter = None,
     kind: Literal["problem", "requirement", "measure"] | None = None,
-    unit: str | None = None,
+    unit: Filter = None,
     status: Literal["pending", "accepted", "rejected"] | None = None,
     max_confidence: Annotated[float | None, Query(ge=0, le=1)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
@@ -193,12 +212,12 @@ def items(
 
 
 @router.get("/items/{item_id}", tags=["reading"])
-def item(request: Request, item_id: str, user: Reader) -> dict:
+def item(request: Request, item_id: ItemId, user: Reader) -> dict:
     return repository.get_item(engine(request), item_id)
 
 
 @router.get("/items/{item_id}/history", tags=["reading"])
-def history(request: Request, item_id: str, user: Reader) -> list[dict]:
+def history(request: Request, item_id: ItemId, user: Reader) -> list[dict]:
     """Who changed what on the item, when, before and after."""
     repository.get_item(engine(request), item_id)
     return repository.reviews(engine(request), item_id)
@@ -209,7 +228,7 @@ def export_ledger(
     request: Request,
     user: Exporter,
     format: Literal["xlsx", "csv"] = "xlsx",
-    document_id: int | None = None,
+    document_id: OptionalId = None,
 ) -> Response:
     """The reviewed ledger with `docanalyzer extract`'s columns: reviewers' values applied, rejected
     items left out; one document or all."""
@@ -242,12 +261,12 @@ def refused_as_stale(change: dict, apply):
 
 
 @writes.post("/items/{item_id}/accept", tags=["reviewing"])
-def accept(request: Request, item_id: str, body: Versioned, user: Reviewer) -> dict:
+def accept(request: Request, item_id: ItemId, body: Versioned, user: Reviewer) -> dict:
     return set_status(request, item_id, "accepted", body.version, user)
 
 
 @writes.post("/items/{item_id}/reject", tags=["reviewing"])
-def reject(request: Request, item_id: str, body: Versioned, user: Reviewer) -> dict:
+def reject(request: Request, item_id: ItemId, body: Versioned, user: Reviewer) -> dict:
     return set_status(request, item_id, "rejected", body.version, user)
 
 
@@ -259,7 +278,7 @@ def set_status(request: Request, item_id: str, status: str, version: int | None,
 
 
 @writes.patch("/items/{item_id}", tags=["reviewing"])
-def edit(request: Request, item_id: str, body: ItemChanges, user: Reviewer) -> dict:
+def edit(request: Request, item_id: ItemId, body: ItemChanges, user: Reviewer) -> dict:
     """Set any of text, category, kind, unit, deadline, measures (the fields sent), as one action."""
     changes = {f: getattr(body, f) for f in EDITABLE if f in body.model_fields_set}
     if not changes:
@@ -272,7 +291,7 @@ def edit(request: Request, item_id: str, body: ItemChanges, user: Reviewer) -> d
 
 
 @writes.post("/items/{item_id}/split", tags=["reviewing"])
-def split(request: Request, item_id: str, body: Split, user: Reviewer) -> list[dict]:
+def split(request: Request, item_id: ItemId, body: Split, user: Reviewer) -> list[dict]:
     """Split the item in two at ``offset`` characters into its quote."""
     return repository.split_item(
         engine(request), item_id, user["name"], body.offset, body.version, request.app.state.rank
@@ -288,7 +307,7 @@ def merge(request: Request, body: Merge, user: Reviewer) -> dict:
 
 
 @writes.post("/documents/{document_id}/items", tags=["reviewing"], status_code=201)
-def add(request: Request, document_id: int, body: Selection, user: Reviewer) -> dict:
+def add(request: Request, document_id: Id, body: Selection, user: Reviewer) -> dict:
     """An item the extractor missed, from a selection of the document text (offsets into ``text``)."""
     return repository.add_item(
         engine(request),
@@ -308,7 +327,7 @@ def undo(request: Request, user: Reviewer) -> dict:
 
 
 @writes.put("/documents/{document_id}/review-status", tags=["reviewing"])
-def review_status(request: Request, document_id: int, body: ReviewStatus, user: Reviewer) -> dict:
+def review_status(request: Request, document_id: Id, body: ReviewStatus, user: Reviewer) -> dict:
     doc = repository.set_review_status(engine(request), document_id, body.review_status)
     doc.pop("stored_path")
     return doc
@@ -335,7 +354,7 @@ def add_user(request: Request, body: NewUser, user: Admin) -> dict:
 
 
 @writes.patch("/users/{user_id}", tags=["users"])
-def change_user(request: Request, user_id: int, body: UserChanges, user: Admin) -> dict:
+def change_user(request: Request, user_id: Id, body: UserChanges, user: Admin) -> dict:
     """Change a role, turn an account off or on, or give it a new generated password (returned once)."""
     if user_id == user["id"] and (body.role not in (None, "admin") or body.active is False):
         raise InvalidChange("you cannot take away your own admin rights", "Ask another admin to do it.")

@@ -20,7 +20,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from docanalyzer import config
 from docanalyzer.errors import DocanalyzerError
 from docanalyzer.store import InvalidChange, NotFound, StaleVersion, db
-from docanalyzer.web import api, auth, pages
+from docanalyzer.web import api, auth, limits, pages
 
 HERE = Path(__file__).resolve().parent
 log = logging.getLogger("docanalyzer.web")
@@ -76,9 +76,11 @@ def create_app(url: str | None = None, data_dir: Path | None = None) -> FastAPI:
         SessionMiddleware,
         secret_key=auth.secret_key(data_dir),
         session_cookie="docanalyzer_session",
-        max_age=int(float(config.get("session_hours")) * 3600),
+        max_age=config.get("session_hours") * 3600,
         same_site="lax",
     )
+    app.add_middleware(auth.SecureCookies)
+    app.add_middleware(limits.RequestLimits, max_bytes=config.get("max_request_kb") * 1024)  # outermost
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next):

@@ -4,6 +4,7 @@ login throttling and the roles' permissions."""
 from __future__ import annotations
 
 import functools
+import ipaddress
 import os
 import secrets
 import threading
@@ -115,24 +116,73 @@ class LoginThrottle:
             times.popleft()
         return times
 
-    def check(self, name: str, address: str) -> None:
-        """Raise Throttled when this name or this address has failed too often lately."""
+    def attempt(self, name: str, address: str) -> float:
+        """Count an attempt before its slow password check, so that parallel guesses cannot all slip
+        under the limit; raise Throttled when this name or address has used up its attempts.
+        Returns the attempt's mark, for :meth:`succeeded`."""
         at = time.monotonic()
+        keys = (("user", name), ("address", address))
         with self.lock:
-            for key in (("user", name), ("address", address)):
+            for key in keys:
                 times = self._recent(key, at)
                 if len(times) >= self.limits[key[0]]:
                     raise Throttled(times[0] + self.window_s - at)
+            for key in keys:
+                self.failures[key].append(at)
+        return at
 
-    def failed(self, name: str, address: str) -> None:
-        at = time.monotonic()
-        with self.lock:
-            for key in (("user", name), ("address", address)):
-                self._recent(key, at).append(at)
-
-    def succeeded(self, name: str) -> None:
+    def succeeded(self, name: str, address: str, mark: float) -> None:
+        """A right password: the name's count starts again, the address gets its attempt back."""
         with self.lock:
             self.failures.pop(("user", name), None)
+            times = self.failures.get(("address", address))
+            if times and mark in times:
+                times.remove(mark)
+
+
+def _trusted(address: str, proxies: tuple[str, ...]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in ipaddress.ip_network(p, strict=False) for p in proxies)
+
+
+def origin(scope) -> tuple[str, str]:
+    """The client's address and the scheme it used. ``X-Forwarded-For`` and ``X-Forwarded-Proto``
+    are believed only from a peer in ``trusted_proxies``; the client is then the right-most
+    forwarded address that is not itself a trusted proxy (the left ones are the client's to forge)."""
+    peer = scope["client"][0] if scope.get("client") else "unknown"
+    proxies = config.get("trusted_proxies")
+    if not _trusted(peer, proxies):
+        return peer, scope.get("scheme", "http")
+    headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+    hops = [h.strip() for h in headers.get("x-forwarded-for", "").split(",") if h.strip()]
+    client = next((h for h in reversed(hops) if not _trusted(h, proxies)), hops[0] if hops else peer)
+    proto = headers.get("x-forwarded-proto", "").split(",")[-1].strip().lower()
+    return client, proto if proto in ("http", "https") else scope.get("scheme", "http")
+
+
+class SecureCookies:
+    """Pure ASGI middleware: cookies set on an HTTPS request (directly or behind a trusted proxy),
+    or on every request with ``secure_cookies``, are marked Secure."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or not (config.get("secure_cookies") or origin(scope)[1] == "https"):
+            return await self.app(scope, receive, send)
+
+        async def secure(message):
+            if message["type"] == "http.response.start":
+                message["headers"] = [
+                    (k, v + b"; secure" if k.lower() == b"set-cookie" and b"secure" not in v.lower() else v)
+                    for k, v in message.get("headers", [])
+                ]
+            await send(message)
+
+        return await self.app(scope, receive, secure)
 
 
 def csrf_token(request: Request) -> str:
@@ -159,14 +209,22 @@ async def check_csrf(request: Request) -> None:
 
 
 def signed_in_user(request: Request) -> dict | None:
-    """The active account the session names, read afresh so that a disabled account is out at once."""
-    user_id = request.session.get("user_id")
-    if not isinstance(user_id, int):
+    """The active account of the session the cookie names, read afresh from the store: a session
+    ended by sign-out, a new password or a disabled account is out at once, whoever holds the cookie."""
+    token = request.session.get("sid")
+    if not isinstance(token, str):
         return None
-    user = repository.get_user(request.app.state.engine, user_id)
-    if user is None or not user["active"] or user["role"] not in PERMISSIONS["read"]:
+    user = repository.session_user(request.app.state.engine, token)
+    if user is None or user["role"] not in PERMISSIONS["read"]:
         return None
     return user
+
+
+def sign_out(request: Request) -> None:
+    token = request.session.get("sid")
+    if isinstance(token, str):
+        repository.end_session(request.app.state.engine, token)
+    request.session.clear()
 
 
 def can(user: dict, permission: str) -> bool:
@@ -190,18 +248,17 @@ def require(permission: str):
 def sign_in(request: Request, name: str, password: str) -> dict | None:
     """Check a name and password under the throttle; on success start a fresh session."""
     state = request.app.state
-    address = request.client.host if request.client else "unknown"
+    address = origin(request.scope)[0]
     name = name.strip()
-    state.throttle.check(name, address)
+    mark = state.throttle.attempt(name, address)
     found = repository.find_user(state.engine, name) if name else None
     if found is None:
         verify_password(password, _unknown_user_hash())  # as slow as a known name: names stay secret
     if found is None or not found["active"] or not verify_password(password, found["password_hash"]):
-        state.throttle.failed(name, address)
         return None
-    state.throttle.succeeded(name)
+    state.throttle.succeeded(name, address, mark)
     request.session.clear()  # a new session (and CSRF token) for the signed-in user
-    request.session["user_id"] = found["id"]
+    request.session["sid"] = repository.start_session(state.engine, found["id"], config.get("session_hours"))
     csrf_token(request)
     return repository.get_user(state.engine, found["id"])
 

@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from docanalyzer.export import KIND_NAMES
 from docanalyzer.store import InvalidChange, repository
 from docanalyzer.web import auth
+from docanalyzer.web.limits import Id, QueuePage
 
 router = APIRouter(dependencies=[Depends(auth.check_csrf)], include_in_schema=False)
 
@@ -84,7 +85,7 @@ def login_form(
 
 @router.post("/logout")
 def logout(request: Request):
-    request.session.clear()
+    auth.sign_out(request)
     return RedirectResponse("/login", status_code=303)
 
 
@@ -106,7 +107,7 @@ def item_queue(
     unit: str = "",
     status: str = "",
     max_confidence: str = "",
-    page: int = 1,
+    page: QueuePage = 1,
 ):
     filters = {
         "category": category if category in request.app.state.taxonomy.keys else "",
@@ -141,7 +142,7 @@ def item_queue(
 
 
 @router.get("/documents/{document_id}", response_class=HTMLResponse)
-def document_page(request: Request, document_id: int, user: Reader):
+def document_page(request: Request, document_id: Id, user: Reader):
     engine = request.app.state.engine
     doc = repository.get_document(engine, document_id)
     blocks = repository.list_blocks(engine, document_id)
@@ -157,9 +158,7 @@ def document_page(request: Request, document_id: int, user: Reader):
 
 
 @router.post("/documents/{document_id}/review-status")
-def document_status(
-    request: Request, document_id: int, review_status: Annotated[str, Form()], user: Reviewer
-):
+def document_status(request: Request, document_id: Id, review_status: Annotated[str, Form()], user: Reviewer):
     if review_status not in REVIEW_STATUS_NAMES:
         raise InvalidChange(f"{review_status!r} is not a document review status", "Pick one from the list.")
     repository.set_review_status(request.app.state.engine, document_id, review_status)
@@ -192,7 +191,7 @@ def add_user(
 @router.post("/users/{user_id}")
 def change_user(
     request: Request,
-    user_id: int,
+    user_id: Id,
     user: Admin,
     role: Annotated[str, Form()],
     active: Annotated[bool, Form()] = False,

@@ -24,6 +24,16 @@ def stored_file(engine, data_dir: Path, document_id: int) -> tuple[dict, Path]:
     return doc, path
 
 
+def page_scale(width_pt: float, height_pt: float) -> float:
+    """PAGE_SCALE, or less for a page so large that its image would pass ``max_page_pixels``
+    (a 14400-point page at 108 dpi is 400 million pixels)."""
+    from docanalyzer import config
+
+    pixels = width_pt * height_pt * PAGE_SCALE**2
+    limit = config.get("max_page_pixels")
+    return PAGE_SCALE if pixels <= limit else PAGE_SCALE * (limit / pixels) ** 0.5
+
+
 def page_png(engine, data_dir: Path, document_id: int, page: int) -> bytes:
     """Page ``page`` (1-based) of a stored PDF, rendered by pypdfium2 as PNG."""
     import pypdfium2 as pdfium
@@ -38,7 +48,8 @@ def page_png(engine, data_dir: Path, document_id: int, page: int) -> bytes:
                 raise NotFound(
                     f"document #{document_id} has no page {page} (it has {len(pdf)})", "Pick another page."
                 )
-            image = pdf[page - 1].render(scale=PAGE_SCALE).to_pil()
+            pdf_page = pdf[page - 1]
+            image = pdf_page.render(scale=page_scale(*pdf_page.get_size())).to_pil()
         finally:
             pdf.close()
     buffer = io.BytesIO()
