@@ -477,3 +477,33 @@ def test_a_stored_document_is_analysed_again_from_its_copy_keeping_reviews(site,
     assert [i["id"] for i in again] == [i["id"] for i in items]
     assert again[0]["deadline"] == "2026-12-31" and again[0]["reviewed"]
     assert [i["citation"] for i in again] == [i["citation"] for i in items]
+
+
+def test_a_duplicate_left_in_place_does_not_stop_later_runs(site, corpus):
+    from sqlalchemy import update
+
+    from docanalyzer.store.models import Arrival
+
+    first, later = (Path(shutil.copy(p, site.root)) for p in corpus[:2])
+    again = Path(shutil.copy(corpus[0], site.root / "copy of it.pdf"))
+    assert site.run("ingest", str(first)).returncode == 0
+    duplicate = site.run("ingest", str(again))
+    assert duplicate.returncode == 0 and "duplicate" in duplicate.stdout
+    after = site.run("ingest", str(later))
+    assert after.returncode == 0, after.stderr
+    shutil.copy(corpus[2], site.inbox)
+    watched = site.once()
+    assert "Traceback" not in after.stderr + watched.stderr
+    engine = site.engine()
+    assert sorted(d["sha256"] for d in repository.list_documents(engine, "done")) == sorted(
+        sha(p) for p in corpus[:3]
+    )
+    assert repository.unfinished_moves(engine) == [] and again.exists()
+
+    # a store written before the fix: its duplicate left in place still waits for a move to nowhere
+    with engine.begin() as conn:
+        conn.execute(update(Arrival).where(Arrival.outcome == "duplicate").values(moved=False))
+    shutil.copy(corpus[3], site.inbox)
+    resumed = site.once()
+    assert "Traceback" not in resumed.stderr
+    assert len(repository.list_documents(engine, "done")) == 4 and repository.unfinished_moves(engine) == []

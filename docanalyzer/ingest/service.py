@@ -115,7 +115,10 @@ class Ingestor:
     def reconcile(self) -> None:
         """Finish what a previous run left half done: moves the store recorded, then documents claimed."""
         for move_entry in repository.unfinished_moves(self.engine):
-            self._settle_file(move_entry)
+            if move_entry["destination"] is None:  # a duplicate left in place, as older versions recorded it
+                repository.mark_moved(self.engine, move_entry["arrival_id"])
+            else:
+                self._settle_file(move_entry)
         for c in repository.claimed(self.engine):
             source = Path(c["source_path"])
             task = {**c, "path": str(self.data_dir / c["stored_path"]), "source_sig": signature(source)}

@@ -128,7 +128,9 @@ def claim(engine: Engine, *, sha256: str, name: str, source_path: str, size: int
     return {"document_id": document_id, "arrival_id": arrival_id}
 
 
-def _arrival(conn: Connection, document_id: int, name: str, source: str, outcome: str, dest) -> int:
+def _arrival(
+    conn: Connection, document_id: int, name: str, source: str, outcome: str, dest, moved: bool = False
+) -> int:
     return conn.execute(
         insert(Arrival).values(
             document_id=document_id,
@@ -136,16 +138,17 @@ def _arrival(conn: Connection, document_id: int, name: str, source: str, outcome
             source_path=source,
             outcome=outcome,
             destination=dest,
-            moved=False,
+            moved=moved,
             at=now(),
         )
     ).inserted_primary_key[0]
 
 
-def record_duplicate(engine: Engine, document_id: int, name: str, source_path: str, destination: str) -> int:
-    """A file whose bytes the store already holds; returns the arrival to finish by moving it."""
+def record_duplicate(engine: Engine, document_id: int, name: str, source_path: str, destination) -> int:
+    """A file whose bytes the store already holds; returns the arrival to finish by moving it.
+    Without a destination (the file stays where it is) the arrival is settled at once."""
     with engine.begin() as conn:
-        return _arrival(conn, document_id, name, source_path, "duplicate", destination)
+        return _arrival(conn, document_id, name, source_path, "duplicate", destination, destination is None)
 
 
 def claimed(engine: Engine) -> list[dict]:
