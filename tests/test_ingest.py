@@ -507,3 +507,26 @@ def test_a_duplicate_left_in_place_does_not_stop_later_runs(site, corpus):
     resumed = site.once()
     assert "Traceback" not in resumed.stderr
     assert len(repository.list_documents(engine, "done")) == 4 and repository.unfinished_moves(engine) == []
+
+
+def test_bytes_that_failed_under_a_wrong_name_take_the_name_they_come_back_under(site, corpus):
+    pdf = next(p for p in corpus if p.suffix == ".pdf")
+    (site.inbox / "report.txt").write_bytes(pdf.read_bytes())
+    site.once()
+    engine = site.engine()
+    assert [d["file"] for d in repository.list_documents(engine, "failed")] == ["report.txt"]
+
+    shutil.move(site.data / "failed" / "report.txt", site.inbox / "report.pdf")
+    site.once()
+
+    (doc,) = repository.list_documents(engine)
+    assert (doc["status"], doc["file"]) == ("done", "report.pdf")
+    assert (
+        doc["stored_path"].endswith(".pdf")
+        and (site.data / doc["stored_path"]).read_bytes() == pdf.read_bytes()
+    )
+    assert [p.name for p in (site.data / "files").rglob("*") if p.is_file()] == [
+        Path(doc["stored_path"]).name
+    ]
+    items = repository.list_items(engine, doc["id"])
+    assert items and {i["citation"]["file"] for i in items} == {"report.pdf"}

@@ -167,6 +167,8 @@ class Ingestor:
         claim = repository.claim(
             self.engine, sha256=sha, name=path.name, source_path=str(path), size=size, stored_path=stored
         )
+        if claim["previous_copy"]:  # the same bytes came back under a name of another type
+            (self.data_dir / claim["previous_copy"]).unlink(missing_ok=True)
         task = {
             **claim,
             "sha256": sha,
