@@ -429,7 +429,7 @@ def test_a_restart_finishes_what_a_crash_left_between_the_commit_and_the_move(si
     duplicate = Path(shutil.copy(corpus[0], site.inbox / "second copy.pdf"))
 
     def take(path):
-        sha256, size, stored = store_copy(path, site.data)
+        sha256, size, stored, _ = store_copy(path, site.data)
         return repository.claim(
             engine, sha256=sha256, name=path.name, source_path=str(path), size=size, stored_path=stored
         )
@@ -477,3 +477,181 @@ def test_a_stored_document_is_analysed_again_from_its_copy_keeping_reviews(site,
     assert [i["id"] for i in again] == [i["id"] for i in items]
     assert again[0]["deadline"] == "2026-12-31" and again[0]["reviewed"]
     assert [i["citation"] for i in again] == [i["citation"] for i in items]
+
+
+def test_a_duplicate_left_in_place_does_not_stop_later_runs(site, corpus):
+    from sqlalchemy import update
+
+    from docanalyzer.store.models import Arrival
+
+    first, later = (Path(shutil.copy(p, site.root)) for p in corpus[:2])
+    again = Path(shutil.copy(corpus[0], site.root / "copy of it.pdf"))
+    assert site.run("ingest", str(first)).returncode == 0
+    duplicate = site.run("ingest", str(again))
+    assert duplicate.returncode == 0 and "duplicate" in duplicate.stdout
+    after = site.run("ingest", str(later))
+    assert after.returncode == 0, after.stderr
+    shutil.copy(corpus[2], site.inbox)
+    watched = site.once()
+    assert "Traceback" not in after.stderr + watched.stderr
+    engine = site.engine()
+    assert sorted(d["sha256"] for d in repository.list_documents(engine, "done")) == sorted(
+        sha(p) for p in corpus[:3]
+    )
+    assert repository.unfinished_moves(engine) == [] and again.exists()
+
+    # a store written before the fix: its duplicate left in place still waits for a move to nowhere
+    with engine.begin() as conn:
+        conn.execute(update(Arrival).where(Arrival.outcome == "duplicate").values(moved=False))
+    shutil.copy(corpus[3], site.inbox)
+    resumed = site.once()
+    assert "Traceback" not in resumed.stderr
+    assert len(repository.list_documents(engine, "done")) == 4 and repository.unfinished_moves(engine) == []
+
+
+def test_ingest_of_a_folder_skips_what_it_does_not_read(site, corpus):
+    folder = site.root / "project"
+    (folder / "specs").mkdir(parents=True)
+    shutil.copy(corpus[0], folder)
+    (folder / "build.py").write_text("print('build')\n", encoding="utf-8")
+    for name in ("a.json", "b.json"):
+        (folder / "specs" / name).write_text("{}", encoding="utf-8")
+
+    result = site.run("ingest", str(folder))
+
+    assert result.returncode == 0, result.stderr
+    assert "done 1, failed 0, duplicates 0, skipped 3" in result.stdout
+    assert "build.py" in result.stdout and result.stderr.strip() == ""
+    assert [d["sha256"] for d in repository.list_documents(site.engine())] == [sha(corpus[0])]
+    named = site.run("ingest", str(folder / "build.py"))  # named on the command line: it fails, clearly
+    assert named.returncode == 1 and "build.py: [E101]" in named.stderr and "Traceback" not in named.stderr
+    shutil.copy(folder / "build.py", site.inbox)  # in the inbox: staff learn why it was not taken
+    site.once()
+    assert (site.data / "failed" / "build.py").is_file()
+    assert ".py" in (site.data / "failed" / "build.py.error.txt").read_text(encoding="utf-8").splitlines()[2]
+
+
+def test_links_in_the_inbox_are_refused_and_never_followed(site, corpus, tmp_path):
+    secret = site.data / "secret_key"
+    secret.parent.mkdir(parents=True)
+    secret.write_text("关于整改工作的报告\n机密内容 SECRET-7f3a\n", encoding="utf-8")
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "plan.txt").write_text("关于整改工作的报告\n外部内容 OUTSIDE-91c2\n", encoding="utf-8")
+    before = {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in (secret, outside / "plan.txt")}
+    (site.inbox / "报告.txt").symlink_to(secret)
+    (site.inbox / "共享").symlink_to(outside, target_is_directory=True)
+    shutil.copy(corpus[0], site.inbox)
+
+    result = site.once()
+
+    assert "Traceback" not in result.stderr
+    engine = site.engine()
+    docs = repository.list_documents(engine)
+    assert [d["sha256"] for d in docs] == [sha(corpus[0])]
+    texts = "".join(repository.document_text(engine, d["id"]) for d in docs)
+    assert "SECRET" not in texts and "OUTSIDE" not in texts
+    stored = [p.read_bytes() for p in (site.data / "files").rglob("*") if p.is_file()]
+    assert all(b"SECRET" not in b and b"OUTSIDE" not in b for b in stored)
+    for name, target in (("报告.txt", secret), ("共享", outside)):
+        moved = site.data / "failed" / name
+        assert moved.is_symlink() and os.readlink(moved) == str(target)  # the link itself, not its target
+        reason = (site.data / "failed" / f"{name}.error.txt").read_text(encoding="utf-8")
+        assert "符号链接" in reason
+    assert {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in before} == before
+    assert list(site.inbox.iterdir()) == []
+
+    site.start()  # a link made while the watcher watches: the same
+    (site.inbox / "later.txt").symlink_to(secret)
+    site.wait_for(lambda: (site.data / "failed" / "later.txt.error.txt").exists(), "the link refused")
+    site.wait_for(lambda: not any(site.inbox.iterdir()), "the link moved")
+    assert os.readlink(site.data / "failed" / "later.txt") == str(secret)
+    site.stop()
+    assert len(repository.list_documents(engine)) == 1
+
+    folder = tmp_path / "batch"  # ingest of a folder: links inside it are skipped and counted
+    folder.mkdir()
+    (folder / "报告.txt").symlink_to(secret)
+    (folder / "共享").symlink_to(outside, target_is_directory=True)
+    walked = site.run("ingest", str(folder))
+    assert walked.returncode == 0 and "skipped 2" in walked.stdout, walked.stdout + walked.stderr
+    assert len(repository.list_documents(engine)) == 1
+    assert {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in before} == before
+
+
+WRITER = """
+import sys, time
+data = open(sys.argv[2], "rb").read()
+with open(sys.argv[1], "wb") as f:
+    f.write(data[: len(data) // 4])
+    f.flush()
+    print("paused", flush=True)
+    time.sleep(float(sys.argv[3]))
+    f.write(data[len(data) // 4 :])
+"""
+
+
+@pytest.mark.parametrize("mode", [(), ("--poll",)], ids=["events", "poll"])
+def test_a_file_its_writer_holds_open_is_taken_only_once_closed(site, corpus, mode):
+    site.start(*mode)
+    target = site.inbox / corpus[0].name
+    writer = subprocess.Popen(  # pauses 4 s, far longer than stable_s (1 s), with the file open
+        [sys.executable, "-c", WRITER, str(target), str(corpus[0]), "4"], stdout=subprocess.PIPE, text=True
+    )
+    assert writer.stdout.readline() == "paused\n"
+    assert writer.wait(timeout=60) == 0
+    site.wait_for(lambda: site.events("done") or site.events("failed"), "the written file")
+    site.wait_for(lambda: not any(site.inbox.iterdir()), "the inbox to empty")
+    docs = repository.list_documents(site.engine())
+    assert [(d["sha256"], d["status"]) for d in docs] == [(sha(corpus[0]), "done")]
+    assert [sha(p) for p in site.archived()] == [sha(corpus[0])]
+
+
+def test_bytes_that_failed_under_a_wrong_name_take_the_name_they_come_back_under(site, corpus):
+    pdf = next(p for p in corpus if p.suffix == ".pdf")
+    (site.inbox / "report.txt").write_bytes(pdf.read_bytes())
+    site.once()
+    engine = site.engine()
+    assert [d["file"] for d in repository.list_documents(engine, "failed")] == ["report.txt"]
+
+    shutil.move(site.data / "failed" / "report.txt", site.inbox / "report.pdf")
+    site.once()
+
+    (doc,) = repository.list_documents(engine)
+    assert (doc["status"], doc["file"]) == ("done", "report.pdf")
+    assert (
+        doc["stored_path"].endswith(".pdf")
+        and (site.data / doc["stored_path"]).read_bytes() == pdf.read_bytes()
+    )
+    assert [p.name for p in (site.data / "files").rglob("*") if p.is_file()] == [
+        Path(doc["stored_path"]).name
+    ]
+    items = repository.list_items(engine, doc["id"])
+    assert items and {i["citation"]["file"] for i in items} == {"report.pdf"}
+
+
+REWRITER = """
+import os, sys
+fd = os.open(sys.argv[1], os.O_WRONLY)
+size, n = os.fstat(fd).st_size, 0
+while True:  # the same size, other bytes, until killed
+    os.pwrite(fd, os.urandom(4096), (n * 7919 * 4096) % (size - 4096))
+    n += 1
+    if n == 1:
+        print("writing", flush=True)
+"""
+
+
+def test_a_file_that_changes_while_it_is_copied_is_not_claimed(site):
+    path = site.root / "rewritten.txt"
+    path.write_bytes(os.urandom(32 << 20))
+    writer = subprocess.Popen([sys.executable, "-c", REWRITER, str(path)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert writer.stdout.readline() == "writing\n"
+        result = site.run("ingest", str(path))
+    finally:
+        writer.kill()
+        writer.wait()
+    assert result.returncode == 1 and "rewritten.txt: [E506]" in result.stderr, result.stdout + result.stderr
+    assert repository.list_documents(site.engine()) == []
+    assert [p for p in (site.data / "files").rglob("*") if p.is_file()] == []  # our copy dropped

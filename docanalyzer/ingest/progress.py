@@ -21,7 +21,15 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
+from docanalyzer.readers import READERS
+
 FINAL = ("done", "failed", "duplicate", "known", "skipped", "unreadable")  # events that settle one file
+SKIPPED = {  # why ingest left a file alone
+    "taken": "given twice",
+    "gone": "no longer there",
+    "link": "符号链接，不读取（请给出文件本身）",
+    "type": "不是本工具读取的文件类型（" + "、".join(READERS) + "）",
+}
 
 
 class Reporter:
@@ -91,9 +99,7 @@ class Reporter:
         if name == "known":
             return f"known     {f['file']}: already in the store"
         if name == "skipped":
-            return f"skipped   {f['file']}: " + (
-                "given twice" if f["reason"] == "taken" else "no longer there"
-            )
+            return f"skipped   {f['file']}: {SKIPPED[f['reason']]}"
         if name == "resumed":
             return f"resumed   {f['file']}: claimed before a stop, analysing it now"
         if name == "returned":
@@ -114,7 +120,8 @@ class Reporter:
             c = self.counts
             print(
                 f"done {c['done']}, failed {c['failed']}, duplicates {c['duplicate']}"
-                f" ({self.rate():.1f} documents/minute)",
+                + "".join(f", {name} {c[name]}" for name in ("skipped", "unreadable") if c[name])
+                + f" ({self.rate():.1f} documents/minute)",
                 flush=True,
             )
             self.event("stopped", **dict(c))

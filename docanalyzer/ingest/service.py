@@ -22,11 +22,12 @@ from pathlib import Path
 from sqlalchemy.exc import SQLAlchemyError
 
 from docanalyzer.errors import InputError
-from docanalyzer.ingest import IngestError
+from docanalyzer.ingest import IngestError, Refused, StillChanging
 from docanalyzer.ingest.files import (
     Tracker,
     candidates,
     free_name,
+    holds,
     ignored,
     move,
     signature,
@@ -35,7 +36,7 @@ from docanalyzer.ingest.files import (
 )
 from docanalyzer.ingest.pool import Outcome, Pool
 from docanalyzer.ingest.progress import Reporter
-from docanalyzer.readers import sha256_of
+from docanalyzer.readers import READERS
 from docanalyzer.store import StoreError, repository
 
 TICK_S = 0.2
@@ -115,11 +116,14 @@ class Ingestor:
     def reconcile(self) -> None:
         """Finish what a previous run left half done: moves the store recorded, then documents claimed."""
         for move_entry in repository.unfinished_moves(self.engine):
-            self._settle_file(move_entry)
+            if move_entry["destination"] is None:  # a duplicate left in place, as older versions recorded it
+                repository.mark_moved(self.engine, move_entry["arrival_id"])
+            else:
+                self._settle_file(move_entry)
         for c in repository.claimed(self.engine):
             source = Path(c["source_path"])
             task = {**c, "path": str(self.data_dir / c["stored_path"]), "source_sig": signature(source)}
-            if task["source_sig"] is not None and sha256_of(source) != c["sha256"]:
+            if task["source_sig"] is not None and not holds(source, c["sha256"]):
                 task["source_sig"] = None  # another file took its name meanwhile: leave that one be
             self._enqueue(task)
             self.reporter.event("resumed", file=c["name"], sha256=c["sha256"], document_id=c["document_id"])
@@ -129,10 +133,11 @@ class Ingestor:
         self.in_flight[task["sha256"]] = task
         self.paths.add(Path(task["source_path"]))
 
-    def take(self, path: Path, remember_in_place: bool = False) -> str:
-        """Take one file: 'queued', 'duplicate', 'known' (left in place earlier), 'busy'
-        (a copy with the same bytes is in flight: try again later), 'taken' (already in flight),
-        'unreadable' or 'gone'."""
+    def take(self, path: Path, root: Path, remember_in_place: bool = False) -> str:
+        """Take one file found under ``root``: 'queued', 'duplicate', 'known' (left in place earlier),
+        'busy' (a copy with the same bytes is in flight: try again later), 'taken' (already in
+        flight), 'changing' (it changed while copied: try again once it settles), 'refused' (a link
+        or no regular file: never read), 'unreadable' or 'gone'."""
         path = path.absolute()
         if path in self.paths:
             return "taken"
@@ -142,9 +147,14 @@ class Ingestor:
         if remember_in_place and self.settled.get(path) == sig:
             return "known"
         try:
-            sha, size, stored = store_copy(path, self.data_dir)
+            sha, size, stored, sig = store_copy(path, self.data_dir, root)
         except FileNotFoundError:
             return "gone"
+        except Refused as e:
+            self._refuse(e)
+            return "refused"
+        except StillChanging:
+            return "changing"
         except OSError as e:  # e.g. no permission: say so; the watcher tries again at its next rescan
             error = InputError(f"the file cannot be read ({e.strerror})", "Check its permissions.", path.name)
             self.reporter.event("unreadable", level="error", file=path.name, error=error.message)
@@ -164,6 +174,8 @@ class Ingestor:
         claim = repository.claim(
             self.engine, sha256=sha, name=path.name, source_path=str(path), size=size, stored_path=stored
         )
+        if claim["previous_copy"]:  # the same bytes came back under a name of another type
+            (self.data_dir / claim["previous_copy"]).unlink(missing_ok=True)
         task = {
             **claim,
             "sha256": sha,
@@ -175,6 +187,29 @@ class Ingestor:
         self._enqueue(task)
         self.reporter.event("queued", file=path.name, sha256=sha, document_id=claim["document_id"])
         return "queued"
+
+    def _refuse(self, error: Refused) -> None:
+        """Never read a link (nor what is no regular file): move the entry itself to failed/ with
+        its reason, unless files stay in place."""
+        entry, destination = error.entry, None
+        if self.options.leave_in_place:
+            self.settled[entry] = signature(entry)
+        else:
+            destination = free_name(self.data_dir / "failed", entry.name, ".error.txt")
+            write_note(
+                destination.with_name(destination.name + ".error.txt"),
+                f"{entry.name} 未被读取。\n\n原因：{error.what}。\n处理：{error.fix}\n\n来自：{entry}\n",
+            )
+        self.reporter.event(
+            "unreadable",
+            level="error",
+            file=entry.name,
+            error=error.message,
+            destination=str(destination) if destination else None,
+        )
+        if destination:
+            move(entry, destination)
+            self.reporter.event("moved", file=entry.name, destination=str(destination))
 
     def _duplicate(self, path: Path, original: dict) -> None:
         destination = None
@@ -295,9 +330,9 @@ class Ingestor:
                 destination.name + (".error.txt" if entry["outcome"] == "failed" else ".note.txt")
             )
             write_note(note, self._note_text(entry))
-        here = source.is_file() and sha256_of(source) == entry["sha256"]
+        here = holds(source, entry["sha256"])
         if here:
-            if destination.is_file() and sha256_of(destination) == entry["sha256"]:
+            if holds(destination, entry["sha256"]):
                 source.unlink()  # a move across file systems cut short after its copy was complete
             else:
                 if destination.exists():  # someone put a file there meanwhile: never overwrite it
@@ -361,7 +396,7 @@ def watch(
     ingestor: Ingestor, inbox: Path, *, once: bool, poll: bool, stable_s: float, rescan_s: float
 ) -> None:
     """Process what is in ``inbox`` and, unless ``once``, whatever arrives until stopped."""
-    events: queue.SimpleQueue[Path] = queue.SimpleQueue()
+    events: queue.SimpleQueue[tuple[str, Path]] = queue.SimpleQueue()
     observer = None if once else _observer(inbox, poll, events)
     tracker = Tracker(stable_s)
     leave = ingestor.options.leave_in_place
@@ -375,15 +410,18 @@ def watch(
                     tracker.see(path)
                 next_scan = time.monotonic() + rescan_s
             while not events.empty():
-                path = events.get()
+                kind, path = events.get()
                 if not ignored(path):
-                    tracker.see(path)
+                    getattr(tracker, kind)(path)
             # claim only what the workers will soon take; the rest stay in the tracker
             for path in tracker.ready(limit=max(0, ingestor.backlog - len(ingestor.queue))):
                 if ingestor.stop_requested or len(ingestor.queue) >= ingestor.backlog:
                     break
-                if ingestor.take(path, remember_in_place=leave) != "busy":
+                result = ingestor.take(path, inbox, remember_in_place=leave)
+                if result != "busy":
                     tracker.forget(path)
+                if result == "changing":
+                    tracker.see(path)  # its clock starts again
                 ingestor.dispatch()
             ingestor.step(TICK_S)
             ingestor.reporter.update(waiting=len(tracker))
@@ -398,17 +436,33 @@ def watch(
 
 
 def _observer(inbox: Path, poll: bool, events: queue.SimpleQueue):
-    from watchdog.events import FileSystemEventHandler
+    """Events as (Tracker method, path). Where the observer reports closes (inotify alone), a file
+    written is 'written' until its close-write; elsewhere every change is only 'see'."""
+    from watchdog.events import (
+        FileClosedEvent,
+        FileClosedNoWriteEvent,
+        FileModifiedEvent,
+        FileOpenedEvent,
+        FileSystemEventHandler,
+    )
     from watchdog.observers import Observer
     from watchdog.observers.polling import PollingObserver
 
+    closes = not poll and Observer.__module__ == "watchdog.observers.inotify"
+
     class Handler(FileSystemEventHandler):
         def on_any_event(self, event):
-            if event.is_directory:
-                return
+            if event.is_directory or isinstance(event, FileOpenedEvent | FileClosedNoWriteEvent):
+                return  # opening and reading (ours too) change nothing
             target = Path(os.fsdecode(getattr(event, "dest_path", "") or event.src_path))  # renamed: new name
-            if target.is_relative_to(inbox):
-                events.put(target)
+            if not target.is_relative_to(inbox):
+                return
+            if closes and isinstance(event, FileModifiedEvent):
+                events.put(("written", target))
+            elif closes and isinstance(event, FileClosedEvent):
+                events.put(("closed", target))
+            else:
+                events.put(("see", target))
 
     observer = PollingObserver(timeout=1) if poll else Observer()
     observer.schedule(Handler(), str(inbox), recursive=True)
@@ -416,27 +470,33 @@ def _observer(inbox: Path, poll: bool, events: queue.SimpleQueue):
     return observer
 
 
-def ingest(ingestor: Ingestor, paths: list[Path]) -> None:
-    """The same pipeline once over ``paths``, leaving every file where it is."""
+def ingest(ingestor: Ingestor, files: list[tuple[Path, Path]], skipped: list[tuple[Path, str]]) -> None:
+    """The same pipeline once over ``files`` (each with the folder it was found in), leaving every
+    file where it is; ``skipped`` (each with its reason) are only counted."""
     try:
         ingestor.start()
-        ingestor.reporter.event("started", files=len(paths), workers=ingestor.options.workers)
+        ingestor.reporter.event("started", files=len(files), workers=ingestor.options.workers)
+        for path, reason in skipped:
+            ingestor.reporter.event("skipped", file=path.name, reason=reason)
         later = []  # a second copy of bytes in flight: a duplicate once the first is done
-        for path in paths:
+        for path, root in files:
             if ingestor.stop_requested:
                 break
             while len(ingestor.queue) >= ingestor.backlog and not ingestor.stop_requested:
                 ingestor.step(TICK_S)
-            result = ingestor.take(path)
+            result = ingestor.take(path, root)
             if result == "busy":
-                later.append(path)
+                later.append((path, root))
             elif result in ("gone", "taken"):
                 ingestor.reporter.event("skipped", file=path.name, reason=result)
+            elif result == "changing":
+                error = StillChanging(path.name)
+                ingestor.reporter.event("unreadable", level="error", file=path.name, error=error.message)
         while ingestor.in_flight and not ingestor.stop_requested:
             ingestor.step(TICK_S)
-        for path in later:
+        for path, root in later:
             if not ingestor.stop_requested:
-                ingestor.take(path)
+                ingestor.take(path, root)
         ingestor.drain()
     finally:
         ingestor.close()
@@ -502,10 +562,22 @@ def run_watch(inbox: Path | None, once: bool, poll: bool) -> None:
 
 def run_ingest(paths: list[Path]) -> dict:
     """``docanalyzer ingest``: files and folders (searched through) once, left where they are.
-    Returns the counts of the run: done, failed, duplicate, known, skipped."""
-    files = []
-    for path in paths:
-        files.extend(candidates(path) if path.is_dir() else [path])
-    ingestor = open_ingestor("ingesting", len(files), leave_in_place=True)
-    ingest(ingestor, files)
+    A path named here is followed if it is a link (as cp and tar do); in a folder, links and files
+    of a type no reader reads are skipped. Returns the counts of the run: done, failed, duplicate,
+    known, skipped, unreadable."""
+    files, skipped = [], []
+    for given in paths:
+        path = Path(os.path.realpath(given))
+        if not path.is_dir():
+            files.append((path, path.parent))
+            continue
+        for found in candidates(path):
+            if found.is_symlink():
+                skipped.append((found, "link"))
+            elif found.suffix.lower() not in READERS:
+                skipped.append((found, "type"))
+            else:
+                files.append((found, path))
+    ingestor = open_ingestor("ingesting", len(files) + len(skipped), leave_in_place=True)
+    ingest(ingestor, files, skipped)
     return dict(ingestor.reporter.counts)

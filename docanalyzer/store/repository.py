@@ -110,10 +110,15 @@ def status_counts(engine: Engine) -> dict[str, int]:
 def claim(engine: Engine, *, sha256: str, name: str, source_path: str, size: int, stored_path: str) -> dict:
     """Record that a file is about to be analysed: a new document, or a retry of a failed one.
 
-    Returns ``{"document_id", "arrival_id"}``; a document already done cannot be claimed.
+    A retry takes the name the bytes came back under (its citations give it) and that name's
+    stored copy. Returns ``{"document_id", "arrival_id", "previous_copy"}``, the last the stored
+    copy no longer used (same bytes, another suffix) or None; a document already done cannot be claimed.
     """
+    previous_copy = None
     with engine.begin() as conn:
-        row = conn.execute(select(Document.id, Document.status).where(Document.sha256 == sha256)).first()
+        row = conn.execute(
+            select(Document.id, Document.status, Document.stored_path).where(Document.sha256 == sha256)
+        ).first()
         if row is None:
             document_id = conn.execute(
                 insert(Document).values(
@@ -133,13 +138,23 @@ def claim(engine: Engine, *, sha256: str, name: str, source_path: str, size: int
             conn.execute(
                 update(Document)
                 .where(Document.id == document_id)
-                .values(status="claimed", attempts=Document.attempts + 1, claimed_at=now())
+                .values(
+                    status="claimed",
+                    attempts=Document.attempts + 1,
+                    claimed_at=now(),
+                    file_name=name,
+                    stored_path=stored_path,
+                )
             )
+            if row.stored_path != stored_path:
+                previous_copy = row.stored_path
         arrival_id = _arrival(conn, document_id, name, source_path, "claimed", None)
-    return {"document_id": document_id, "arrival_id": arrival_id}
+    return {"document_id": document_id, "arrival_id": arrival_id, "previous_copy": previous_copy}
 
 
-def _arrival(conn: Connection, document_id: int, name: str, source: str, outcome: str, dest) -> int:
+def _arrival(
+    conn: Connection, document_id: int, name: str, source: str, outcome: str, dest, moved: bool = False
+) -> int:
     return conn.execute(
         insert(Arrival).values(
             document_id=document_id,
@@ -147,16 +162,17 @@ def _arrival(conn: Connection, document_id: int, name: str, source: str, outcome
             source_path=source,
             outcome=outcome,
             destination=dest,
-            moved=False,
+            moved=moved,
             at=now(),
         )
     ).inserted_primary_key[0]
 
 
-def record_duplicate(engine: Engine, document_id: int, name: str, source_path: str, destination: str) -> int:
-    """A file whose bytes the store already holds; returns the arrival to finish by moving it."""
+def record_duplicate(engine: Engine, document_id: int, name: str, source_path: str, destination) -> int:
+    """A file whose bytes the store already holds; returns the arrival to finish by moving it.
+    Without a destination (the file stays where it is) the arrival is settled at once."""
     with engine.begin() as conn:
-        return _arrival(conn, document_id, name, source_path, "duplicate", destination)
+        return _arrival(conn, document_id, name, source_path, "duplicate", destination, destination is None)
 
 
 def claimed(engine: Engine) -> list[dict]:
