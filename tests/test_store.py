@@ -32,6 +32,7 @@ TABLES = [
     "items",
     "model_versions",
     "users",
+    "web_sessions",
 ]
 
 
@@ -113,9 +114,9 @@ def store_document(engine, path: Path, version: str = "v1") -> tuple[int, dict]:
 def test_db_upgrade_command_creates_the_schema_the_models_declare(store_url):
     first = run_cli("db", "upgrade")
     assert first.returncode == 0, first.stderr
-    assert "版本 0002" in first.stdout
+    assert "版本 0003" in first.stdout
     again = run_cli("db", "upgrade")  # idempotent
-    assert again.returncode == 0 and "revision 0002" in again.stdout
+    assert again.returncode == 0 and "版本 0003" in again.stdout
     assert sorted(inspect(db.engine(store_url)).get_table_names()) == TABLES
     with db.engine(store_url).connect() as conn:
         assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
@@ -201,11 +202,11 @@ def test_reviews_record_who_when_before_and_after(engine, documents):
         ("张三", "responsible_unit", "县水利局", "县财政局"),
     ]
     assert history[0]["at"] <= history[1]["at"] and history[0]["at"].endswith("+00:00")
-    with pytest.raises(StoreError, match="cannot be reviewed"):
+    with pytest.raises(StoreError, match="不可审核修改"):
         repository.review_item(engine, item["id"], "张三", "quote", "x")
-    with pytest.raises(StoreError, match="not an item kind"):
+    with pytest.raises(StoreError, match="不是事项类型"):
         repository.review_item(engine, item["id"], "张三", "kind", "wish")
-    with pytest.raises(StoreError, match="no item"):
+    with pytest.raises(StoreError, match="库中没有事项"):
         repository.review_item(engine, "nope", "张三", "status", "accepted")
 
 
@@ -224,7 +225,7 @@ def test_the_journal_claims_each_document_once(engine, documents):
     retry = repository.claim(engine, **args)  # a failed document may be dropped in again
     assert retry["document_id"] == second["document_id"]
     repository.complete(engine, retry["document_id"], retry["arrival_id"], analysis, "v1", "archive/x")
-    with pytest.raises(StoreError, match="already done"):
+    with pytest.raises(StoreError, match="已分析完成"):
         repository.claim(engine, **args)
     repository.record_duplicate(
         engine, retry["document_id"], "copy.pdf", "/in/copy.pdf", "duplicates/copy.pdf"

@@ -112,7 +112,7 @@ def test_accept_edit_and_history_record_who_before_and_after(reviewer):
         (ROLES["reviewer"], "deadline", item["deadline"], "2026-06-30"),
     ]
     bad = reviewer.patch(f"/api/items/{item['id']}", json={"category": "no_such_category"})
-    assert bad.status_code == 400 and "not a category" in bad.json()["error"]
+    assert bad.status_code == 400 and "不是分类体系中的类别" in bad.json()["error"]
 
 
 def test_a_save_on_a_stale_version_is_refused_with_both_versions(app, reviewer):
@@ -126,7 +126,7 @@ def test_a_save_on_a_stale_version_is_refused_with_both_versions(app, reviewer):
     )
     assert second.status_code == 409
     body = second.json()
-    assert "changed by someone else" in body["error"]
+    assert "已被他人修改" in body["error"]
     assert body["current"]["deadline"] == "长期坚持" and body["current"]["version"] == item["version"] + 1
     assert body["yours"] == {"deadline": "2026-12-31", "version": item["version"]}
     assert reviewer.get(f"/api/items/{item['id']}").json()["deadline"] == "长期坚持"  # nothing overwritten
@@ -183,7 +183,7 @@ def test_split_merge_add_and_undo_keep_citations_exact(reviewer):
     block = blocks[c["paragraph"]]
     assert block["char_start"] <= start < block["char_end"] and c["page"] == block["page"] == 1
     outside = reviewer.post(f"/api/documents/{pdf}/items", json={"char_start": 5, "char_end": len(text) + 9})
-    assert outside.status_code == 400 and "not inside the document" in outside.json()["error"]
+    assert outside.status_code == 400 and "不在文件正文之内" in outside.json()["error"]
 
 
 def test_export_applies_reviews_with_the_extract_columns(reviewer):
@@ -257,11 +257,11 @@ def test_bad_requests_are_one_clear_message(reviewer):
     assert response.status_code == 422 and "items" in response.json()["error"]
     missing = reviewer.post("/api/items/nope/accept", json={})
     assert missing.status_code == 404 and missing.json() == {
-        "error": "[E401] no item 'nope' in the store. Check the item id."
+        "error": "[E401] 库中没有事项 'nope'。请检查事项编号。"
     }
     assert reviewer.get("/api/documents/999").status_code == 404
     pdf = document_id(reviewer, ".pdf")
     item = reviewer.get(f"/api/documents/{pdf}/items").json()[0]
     split = reviewer.post(f"/api/items/{item['id']}/split", json={"offset": 0})
-    assert split.status_code == 400 and "offset inside the quote" in split.json()["error"]
+    assert split.status_code == 400 and "拆分位置须在引文之内" in split.json()["error"]
     assert documents_by_file(db.engine())  # the store is untouched by the refusals

@@ -51,7 +51,7 @@ def test_versions_refuse_a_stale_save_and_undo_restores_exactly(store):
         "pending",
     )
     assert back["reviewed"] is False and back["version"] == 5
-    with pytest.raises(NotFound, match="nothing of yours"):
+    with pytest.raises(NotFound, match="没有可撤销"):
         repository.undo_last(eng, "甲")
     history = repository.reviews(eng, item["id"])
     assert [(h["user"], h["field"], h["undone"]) for h in history] == [
@@ -69,7 +69,7 @@ def test_split_merge_and_add_compute_citations_from_the_text(store):
     document_id, analysis = store_document(eng, docs[0])
     text_ = analysis["document"]["text"]
     target = max(analysis["items"], key=lambda i: len(i["citation"]["quote"]))
-    with pytest.raises(InvalidChange, match="offset inside the quote"):
+    with pytest.raises(InvalidChange, match="拆分位置须在引文之内"):
         repository.split_item(eng, target["id"], "甲", len(target["citation"]["quote"]))
     cut = target["citation"]["quote"].index("。") + 1
     first, second = repository.split_item(eng, target["id"], "甲", cut, version=1, rank=rank)
@@ -77,7 +77,7 @@ def test_split_merge_and_add_compute_citations_from_the_text(store):
         c = part["citation"]
         assert text_[c["char_start"] : c["char_end"]] == c["quote"] and part["categories"]
         assert part["category"] == target["category"]  # the reviewer's view of the item carries over
-    with pytest.raises(InvalidChange, match="split, merged or withdrawn"):
+    with pytest.raises(InvalidChange, match="已被拆分、合并或撤回"):
         repository.review_item(eng, target["id"], "甲", "status", "accepted")
 
     other = next(i for i in analysis["items"] if i["id"] != target["id"])
@@ -89,7 +89,7 @@ def test_split_merge_and_add_compute_citations_from_the_text(store):
     assert merged["id"] in live and first["id"] not in live and other["id"] not in live
 
     second_doc, second_analysis = store_document(eng, docs[1])
-    with pytest.raises(InvalidChange, match="one document"):
+    with pytest.raises(InvalidChange, match="同一文件"):
         repository.merge_items(eng, [second["id"], second_analysis["items"][0]["id"]], "甲")
 
     start = text_.index("巡视认为")
@@ -151,7 +151,7 @@ def test_migration_moves_the_review_status_out_of_the_edits(empty_store):
                 ),
                 {"id": item["id"], "n": n, "cats": '[{"key": "standards", "score": 0.25}]', "edits": edits},
             )
-    assert db.upgrade(url) == "0002"
+    assert db.upgrade(url) == "0003"
     items = {i["id"]: i for i in repository.list_items(eng, 1)}
     assert items[first["id"]]["status"] == "rejected" and items[first["id"]]["deadline"] == "长期坚持"
     assert items[second["id"]]["status"] == "pending" and items[second["id"]]["suggested"] == {}

@@ -199,9 +199,9 @@ def test_admin_manages_users_and_cannot_lock_themselves_out(app):
     assert fresh.post("/api/login", json={"name": "新审核员", "password": password}).status_code == 200
     me = admin.get("/api/me").json()["user"]
     refused = admin.patch(f"/api/users/{me['id']}", json={"role": "viewer"})
-    assert refused.status_code == 400 and "own admin rights" in refused.json()["error"]
+    assert refused.status_code == 400 and "不能取消自己的管理员权限" in refused.json()["error"]
     short = admin.post("/api/users", json={"name": "短密码", "role": "viewer", "password": "short"})
-    assert short.status_code == 400 and "at least 8" in short.json()["error"]
+    assert short.status_code == 400 and "至少需要 8 个字符" in short.json()["error"]
     page = admin.post(
         "/users", data={"name": "页面新增", "role": "analyst", "csrf_token": form_token(admin, "/users")}
     )
@@ -216,7 +216,7 @@ def test_users_add_command_generates_or_prompts_for_a_password(site):
     stored = repository.find_user(db.engine(), "命令行审核员")
     assert stored["role"] == "reviewer" and auth.verify_password(password, stored["password_hash"])
     again = run_cli("users", "add", "命令行审核员", "--generate-password")
-    assert again.returncode == 1 and "exists already" in again.stderr and "Traceback" not in again.stderr
+    assert again.returncode == 1 and "已存在" in again.stderr and "Traceback" not in again.stderr
 
     typed = subprocess.run(  # no terminal: the hidden prompt reads standard input
         [sys.executable, "-m", "docanalyzer", "users", "add", "输入密码者", "--role", "viewer"],

@@ -89,7 +89,7 @@ def get_document(engine: Engine, document_id: int) -> dict:
     with engine.connect() as conn:
         row = conn.execute(select(Document).where(Document.id == document_id)).first()
     if row is None:
-        raise NotFound(f"no document #{document_id} in the store", "List the documents and pick one.")
+        raise NotFound(f"库中没有文件 #{document_id}", "请在文件列表中选择一个。")
     return _document_dict(row)
 
 
@@ -132,7 +132,7 @@ def claim(engine: Engine, *, sha256: str, name: str, source_path: str, size: int
                 )
             ).inserted_primary_key[0]
         elif row.status == "done":
-            raise StoreError(f"document {sha256[:12]} is already done", "Record the file as a duplicate.")
+            raise StoreError(f"文件 {sha256[:12]} 已分析完成", "请将该文件记为重复文件。")
         else:
             document_id = row.id
             conn.execute(
@@ -423,19 +423,19 @@ def _user_dict(row) -> dict:
 
 def _check_role(role: str) -> None:
     if role not in ROLES:
-        raise InvalidChange(f"{role!r} is not a role", f"Use one of: {', '.join(ROLES)}.")
+        raise InvalidChange(f"{role!r} 不是角色", f"请使用其中之一：{'、'.join(ROLES)}。")
 
 
 def create_user(engine: Engine, name: str, role: str, password_hash: str) -> dict:
     """A new account; a name known only from the audit history becomes an account in place."""
     name = name.strip()
     if not name or len(name) > 200:
-        raise InvalidChange("a user name must have 1 to 200 characters", "Choose another name.")
+        raise InvalidChange("用户名须为 1 到 200 个字符", "请换一个名字。")
     _check_role(role)
     with engine.begin() as conn:
         row = conn.execute(select(User).where(User.name == name)).first()
         if row is not None and row.password_hash is not None:
-            raise InvalidChange(f"the user {name!r} exists already", "Choose another name.")
+            raise InvalidChange(f"用户 {name!r} 已存在", "请换一个名字。")
         values = {"role": role, "password_hash": password_hash, "active": True}
         if row is None:
             conn.execute(insert(User).values(name=name, created_at=now(), **values))
@@ -477,7 +477,7 @@ def update_user(
         _check_role(role)
     with engine.begin() as conn:
         if conn.execute(select(User.id).where(User.id == user_id)).first() is None:
-            raise NotFound(f"no user #{user_id}", "List the users and pick one.")
+            raise NotFound(f"没有用户 #{user_id}", "请在用户列表中选择一个。")
         if values:
             conn.execute(update(User).where(User.id == user_id).values(**values))
         if password_hash is not None or active is False:  # a copied cookie must not outlive either
@@ -578,7 +578,7 @@ def _items_query():
 def _read_item(conn: Connection, item_id: str) -> dict:
     row = conn.execute(_items_query().where(Item.id == item_id)).first()
     if row is None:
-        raise NotFound(f"no item {item_id!r} in the store", "Check the item id.")
+        raise NotFound(f"库中没有事项 {item_id!r}", "请检查事项编号。")
     return _item_dict(row)
 
 
@@ -642,7 +642,7 @@ def review_documents(engine: Engine, review_status: str | None = None) -> list[d
     """Analysed documents with their reviewers' progress: items, and how many are still pending."""
     if review_status and review_status not in REVIEW_STATUSES:
         raise InvalidChange(
-            f"{review_status!r} is not a document review status", f"Use one of: {', '.join(REVIEW_STATUSES)}."
+            f"{review_status!r} 不是文件的审核状态", f"请使用其中之一：{'、'.join(REVIEW_STATUSES)}。"
         )
     query = select(Document).where(Document.status == "done").order_by(Document.id.desc())
     if review_status:
@@ -668,7 +668,7 @@ def document_text(engine: Engine, document_id: int) -> str:
     with engine.connect() as conn:
         text = conn.execute(select(Document.text).where(Document.id == document_id)).first()
     if text is None:
-        raise NotFound(f"no document #{document_id} in the store", "List the documents and pick one.")
+        raise NotFound(f"库中没有文件 #{document_id}", "请在文件列表中选择一个。")
     return text[0] or ""
 
 
@@ -676,14 +676,14 @@ def set_review_status(engine: Engine, document_id: int, review_status: str) -> d
     """A reviewer marks a document new, in review or done."""
     if review_status not in REVIEW_STATUSES:
         raise InvalidChange(
-            f"{review_status!r} is not a document review status", f"Use one of: {', '.join(REVIEW_STATUSES)}."
+            f"{review_status!r} 不是文件的审核状态", f"请使用其中之一：{'、'.join(REVIEW_STATUSES)}。"
         )
     with engine.begin() as conn:
         changed = conn.execute(
             update(Document).where(Document.id == document_id).values(review_status=review_status)
         )
         if changed.rowcount == 0:
-            raise NotFound(f"no document #{document_id} in the store", "List the documents and pick one.")
+            raise NotFound(f"库中没有文件 #{document_id}", "请在文件列表中选择一个。")
     return get_document(engine, document_id)
 
 
@@ -693,7 +693,7 @@ class _Action:
 
     def __init__(self, conn: Connection, user: str):
         if not user.strip():
-            raise InvalidChange("a review needs the reviewer's name", "Give the user who made the change.")
+            raise InvalidChange("审核操作需要审核人的名字", "请给出做此修改的用户。")
         self.conn, self.at = conn, now()
         self.user_id = _user_id(conn, user.strip())
         self.id = secrets.token_hex(16)
@@ -701,11 +701,11 @@ class _Action:
     def load(self, item_id: str, version: int | None) -> Any:
         row = self.conn.execute(_items_query().where(Item.id == item_id)).first()
         if row is None:
-            raise NotFound(f"no item {item_id!r} in the store", "Check the item id.")
+            raise NotFound(f"库中没有事项 {item_id!r}", "请检查事项编号。")
         if row.retired:
             raise InvalidChange(
-                f"the item {item_id!r} was split, merged or withdrawn",
-                "Reload the document and use its items.",
+                f"事项 {item_id!r} 已被拆分、合并或撤回",
+                "请重新载入文件后使用其中的事项。",
             )
         if version is not None and row.version != version:
             self.stale(row)
@@ -714,8 +714,8 @@ class _Action:
     def stale(self, row) -> None:
         current = _read_item(self.conn, row.id)
         raise StaleVersion(
-            f"the item {row.id!r} was changed by someone else meanwhile (now at version {current['version']})",
-            "Compare both versions and save again on the newest.",
+            f"事项 {row.id!r} 已被他人修改（现为第 {current['version']} 版）",
+            "请对比两个版本，在最新版本上重新保存。",
             current,
         )
 
@@ -794,18 +794,16 @@ class _Action:
 def _clean(field: str, value) -> str | None:
     """A reviewer's value for ``field``, checked: one clear message for a value that cannot be stored."""
     if field not in REVIEWABLE:
-        raise InvalidChange(
-            f"the field {field!r} cannot be reviewed", f"Use one of: {', '.join(REVIEWABLE)}."
-        )
+        raise InvalidChange(f"字段 {field!r} 不可审核修改", f"请使用其中之一：{'、'.join(REVIEWABLE)}。")
     if value is not None and not isinstance(value, str):
-        raise InvalidChange(f"the value of {field!r} must be text", "Send a string or null.")
+        raise InvalidChange(f"{field!r} 的值须为文本", "请发送字符串或 null。")
     value = (value or "").strip() or None
     if field == "kind" and value not in KINDS:
-        raise InvalidChange(f"{value!r} is not an item kind", f"Use one of: {', '.join(KINDS)}.")
+        raise InvalidChange(f"{value!r} 不是事项类型", f"请使用其中之一：{'、'.join(KINDS)}。")
     if field == "status" and value not in STATUSES:
-        raise InvalidChange(f"{value!r} is not a review status", f"Use one of: {', '.join(STATUSES)}.")
+        raise InvalidChange(f"{value!r} 不是审核状态", f"请使用其中之一：{'、'.join(STATUSES)}。")
     if field in ("text", "category") and value is None:
-        raise InvalidChange(f"the {field} of an item cannot be empty", f"Give the item a {field}.")
+        raise InvalidChange(f"事项的 {field} 不能为空", f"请为事项填写 {field}。")
     return value
 
 
@@ -853,27 +851,25 @@ def _citation(conn: Connection, document_id: int, start: int, end: int) -> dict:
     """Page, paragraph and quote of ``text[start:end]``, its ends trimmed of white space."""
     text = conn.execute(select(Document.text).where(Document.id == document_id)).scalar()
     if text is None:
-        raise NotFound(
-            f"no document #{document_id} with text in the store", "List the documents and pick one."
-        )
+        raise NotFound(f"库中没有带正文的文件 #{document_id}", "请在文件列表中选择一个。")
     if not (isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= len(text)):
         raise InvalidChange(
-            f"the selection {start}–{end} is not inside the document's text (0–{len(text)})",
-            "Select the passage in the document again.",
+            f"所选范围 {start}–{end} 不在文件正文之内（0–{len(text)}）",
+            "请在文件中重新选择这段文字。",
         )
     while start < end and text[start].isspace():
         start += 1
     while end > start and text[end - 1].isspace():
         end -= 1
     if start == end:
-        raise InvalidChange("the selection holds no text", "Select the words of the missed item.")
+        raise InvalidChange("所选范围内没有文字", "请选中漏掉事项的文字。")
     block = conn.execute(
         select(Block.position, Block.page)
         .where(Block.document_id == document_id, Block.char_start <= start, Block.char_end > start)
         .limit(1)
     ).first()
     if block is None:
-        raise InvalidChange("the selection starts outside the document's paragraphs", "Select within one.")
+        raise InvalidChange("所选范围的起点不在文件的段落之内", "请在段落之内选择。")
     return {
         "page": block.page,
         "paragraph": block.position,
@@ -936,8 +932,8 @@ def split_item(
         row = action.load(item_id, version)
         if not (isinstance(offset, int) and 0 < offset < len(row.quote)):
             raise InvalidChange(
-                f"a split needs an offset inside the quote (1–{len(row.quote) - 1}), not {offset}",
-                "Put the cursor where the second item begins.",
+                f"拆分位置须在引文之内（1–{len(row.quote) - 1}），而不是 {offset}",
+                "请把光标放在第二个事项开始的地方。",
             )
         cut = row.char_start + offset
         parts = [
@@ -978,15 +974,13 @@ def merge_items(
     """Merge two items of one document into one: texts joined in document order, the citation from
     the first one's start to the last one's end, unit and deadline the first that has them."""
     if len(item_ids) != 2 or item_ids[0] == item_ids[1]:
-        raise InvalidChange("a merge takes two different items", "Select the two items to merge.")
+        raise InvalidChange("合并需要两个不同的事项", "请选择要合并的两个事项。")
     versions = versions or [None, None]
     with engine.begin() as conn:
         action = _Action(conn, user)
         rows = [action.load(i, v) for i, v in zip(item_ids, versions, strict=True)]
         if rows[0].document_id != rows[1].document_id:
-            raise InvalidChange(
-                "only items of one document can be merged", "Pick two items of this document."
-            )
+            raise InvalidChange("只能合并同一文件中的事项", "请选择本文件中的两个事项。")
         rows.sort(key=lambda r: (r.char_start, r.char_end))
         first, last = rows
         citation = _citation(conn, first.document_id, first.char_start, max(first.char_end, last.char_end))
@@ -1027,7 +1021,7 @@ def undo_last(engine: Engine, user: str) -> dict:
             .limit(1)
         ).scalar()
         if last is None:
-            raise NotFound("there is nothing of yours left to undo", "Undo applies to your own changes.")
+            raise NotFound("没有可撤销的您的操作", "撤销只适用于您自己的修改。")
         rows = conn.execute(select(ItemReview).where(ItemReview.action == last).order_by(ItemReview.id)).all()
         touched: dict[str, tuple[dict | None, int]] = {}
         for r in rows:  # the first row of an item holds its state before the action, the last its version

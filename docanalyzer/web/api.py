@@ -103,9 +103,7 @@ def engine(request: Request):
 def check_category(request: Request, category: str | None) -> None:
     keys = request.app.state.taxonomy.keys
     if category is not None and category not in keys:
-        raise InvalidChange(
-            f"{category!r} is not a category of the taxonomy", f"Use one of: {', '.join(keys)}."
-        )
+        raise InvalidChange(f"{category!r} 不是分类体系中的类别", f"请使用其中之一：{'、'.join(keys)}。")
 
 
 # -- session --------------------------------------------------------------------------------------
@@ -115,7 +113,7 @@ def check_category(request: Request, category: str | None) -> None:
 def login(request: Request, body: SignIn) -> dict:
     """Sign in; the answer carries the CSRF token for later writes. Too many failures: 429."""
     if not request.headers.get("content-type", "").startswith("application/json"):
-        raise InvalidChange("sign-in takes a JSON body", "Send Content-Type: application/json.")
+        raise InvalidChange("登录请求须为 JSON", "请发送 Content-Type: application/json。")
     user = auth.sign_in(request, body.name, body.password)
     if user is None:
         return JSONResponse({"error": "用户名或密码不正确"}, status_code=401)
@@ -282,7 +280,7 @@ def edit(request: Request, item_id: ItemId, body: ItemChanges, user: Reviewer) -
     """Set any of text, category, kind, unit, deadline, measures (the fields sent), as one action."""
     changes = {f: getattr(body, f) for f in EDITABLE if f in body.model_fields_set}
     if not changes:
-        raise InvalidChange("the change names no field", f"Send one or more of: {', '.join(EDITABLE)}.")
+        raise InvalidChange("修改中没有任何字段", f"请发送以下字段中的一个或多个：{'、'.join(EDITABLE)}。")
     check_category(request, changes.get("category"))
     return refused_as_stale(
         {**changes, "version": body.version},
@@ -348,7 +346,7 @@ def add_user(request: Request, body: NewUser, user: Admin) -> dict:
     try:
         auth.check_password(password)
     except ValueError as e:
-        raise InvalidChange(str(e), "Choose a longer password, or omit it to have one generated.") from e
+        raise InvalidChange(str(e), "请换一个更长的密码，或不填以自动生成。") from e
     created = repository.create_user(engine(request), body.name, body.role, auth.hash_password(password))
     return {**created, "password": None if body.password else password}
 
@@ -357,7 +355,7 @@ def add_user(request: Request, body: NewUser, user: Admin) -> dict:
 def change_user(request: Request, user_id: Id, body: UserChanges, user: Admin) -> dict:
     """Change a role, turn an account off or on, or give it a new generated password (returned once)."""
     if user_id == user["id"] and (body.role not in (None, "admin") or body.active is False):
-        raise InvalidChange("you cannot take away your own admin rights", "Ask another admin to do it.")
+        raise InvalidChange("不能取消自己的管理员权限", "请由另一位管理员操作。")
     password = auth.generate_password() if body.new_password else None
     changed = repository.update_user(
         engine(request),

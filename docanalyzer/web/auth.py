@@ -76,7 +76,7 @@ def generate_password() -> str:
 
 def check_password(password: str) -> str:
     if len(password) < MIN_PASSWORD:
-        raise ValueError(f"a password needs at least {MIN_PASSWORD} characters")
+        raise ValueError(f"密码至少需要 {MIN_PASSWORD} 个字符")
     return password
 
 

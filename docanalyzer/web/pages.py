@@ -160,7 +160,7 @@ def document_page(request: Request, document_id: Id, user: Reader):
 @router.post("/documents/{document_id}/review-status")
 def document_status(request: Request, document_id: Id, review_status: Annotated[str, Form()], user: Reviewer):
     if review_status not in REVIEW_STATUS_NAMES:
-        raise InvalidChange(f"{review_status!r} is not a document review status", "Pick one from the list.")
+        raise InvalidChange(f"{review_status!r} 不是文件的审核状态", "请从列表中选择。")
     repository.set_review_status(request.app.state.engine, document_id, review_status)
     return RedirectResponse(f"/documents/{document_id}", status_code=303)
 
@@ -198,7 +198,7 @@ def change_user(
     new_password: Annotated[bool, Form()] = False,
 ):
     if user_id == user["id"] and (role != "admin" or not active):
-        raise InvalidChange("you cannot take away your own admin rights", "Ask another admin to do it.")
+        raise InvalidChange("不能取消自己的管理员权限", "请由另一位管理员操作。")
     password = auth.generate_password() if new_password else None
     changed = repository.update_user(
         request.app.state.engine,

@@ -18,9 +18,7 @@ def stored_file(engine, data_dir: Path, document_id: int) -> tuple[dict, Path]:
     files = (data_dir / "files").resolve()
     path = (data_dir / doc["stored_path"]).resolve()
     if not path.is_relative_to(files) or not path.is_file():
-        raise NotFound(
-            f"the stored copy of document #{document_id} is missing", "Drop the file into the inbox again."
-        )
+        raise NotFound(f"文件 #{document_id} 的存储副本不见了", "请把该文件重新放入收件箱。")
     return doc, path
 
 
@@ -40,14 +38,12 @@ def page_png(engine, data_dir: Path, document_id: int, page: int) -> bytes:
 
     doc, path = stored_file(engine, data_dir, document_id)
     if doc["format"] != "pdf":
-        raise NotFound(f"document #{document_id} is not a PDF and has no page images", "Read its text.")
+        raise NotFound(f"文件 #{document_id} 不是 PDF，没有页面图像", "请阅读其正文。")
     with _pdfium_lock:
         pdf = pdfium.PdfDocument(str(path))
         try:
             if not 1 <= page <= len(pdf):
-                raise NotFound(
-                    f"document #{document_id} has no page {page} (it has {len(pdf)})", "Pick another page."
-                )
+                raise NotFound(f"文件 #{document_id} 没有第 {page} 页（共 {len(pdf)} 页）", "请选择其他页。")
             pdf_page = pdf[page - 1]
             image = pdf_page.render(scale=page_scale(*pdf_page.get_size())).to_pil()
         finally:
