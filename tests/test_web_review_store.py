@@ -96,7 +96,7 @@ def test_split_merge_and_add_compute_citations_from_the_text(store):
     added = repository.add_item(eng, document_id, "甲", start, start + 12, "requirement", rank)
     assert added["citation"]["quote"] == text_[start : start + 12] and added["kind"] == "requirement"
     assert added["categories"] and added["confidence"] == max(c["score"] for c in added["categories"])
-    with pytest.raises(InvalidChange, match="holds no text"):
+    with pytest.raises(InvalidChange, match="没有文字"):
         repository.add_item(eng, document_id, "甲", start - 1, start)
 
 
