@@ -12,7 +12,7 @@ from typing import Annotated
 
 from fastapi import Path, Query
 
-MAX_ID = 2**63 - 1  # PostgreSQL's bigint; SQLite's integer
+MAX_ID = 2**31 - 1  # the integer columns of PostgreSQL (ids, versions, offsets)
 MAX_PAGE = 100_000  # pages of a queue, pages of a PDF
 SHORT_TEXT = 200  # a unit, a deadline, a category key, a user name
 LONG_TEXT = 20_000  # an item's text or measures (a long table cell is a few thousand characters)
