@@ -5,17 +5,12 @@ from __future__ import annotations
 
 import csv
 import io
-import os
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 
 import pytest
-from web_site import PASSWORD, ROLES, site_fixture, site_template_fixture  # noqa: F401
+from web_site import PASSWORD, ROLES, serving, site_fixture, site_template_fixture  # noqa: F401
 
-from conftest import ROOT, require_tool
+from conftest import require_tool
 
 pytestmark = pytest.mark.browser
 CHROMIUM_FLAGS = [
@@ -29,38 +24,11 @@ CHROMIUM_FLAGS = [
 ]
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def server(site):
     """The app as a real Uvicorn server subprocess; yields its base URL."""
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "docanalyzer", "serve", "--port", str(port)],
-        cwd=ROOT,
-        env=os.environ.copy(),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            urllib.request.urlopen(base + "/login", timeout=2)
-            break
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                pytest.fail(f"the server did not start:\n{process.stdout.read()}")
-            time.sleep(0.2)
-    yield base
-    process.terminate()
-    process.wait(timeout=30)
+    with serving() as base:
+        yield base
 
 
 @pytest.fixture

@@ -161,23 +161,23 @@ def test_migration_moves_the_review_status_out_of_the_edits(empty_store):
 def test_an_accept_that_changes_nothing_still_loses_to_a_decision_made_meanwhile(store, monkeypatch):
     """Reviewer B accepts an item already accepted, while A rejects it between B's read and B's
     answer: B must get 409 with A's decision, never 200 carrying it."""
-    engine, documents = store
-    document_id, _ = store_document(engine, documents[0])
-    item = repository.list_items(engine, document_id)[0]
+    eng, docs = store
+    document_id, _ = store_document(eng, docs[0])
+    item = repository.list_items(eng, document_id)[0]
     for name in ("审核员甲", "审核员乙"):  # accounts exist: B's transaction only reads until its answer
-        repository.create_user(engine, name, "reviewer", "x")
-    accepted = repository.review_item(engine, item["id"], "审核员甲", "status", "accepted", item["version"])
+        repository.create_user(eng, name, "reviewer", "x")
+    accepted = repository.review_item(eng, item["id"], "审核员甲", "status", "accepted", item["version"])
     load, interleaved = repository._Action.load, []
 
     def load_then_a_rejects(action, item_id, version):
         row = load(action, item_id, version)
         if not interleaved:  # A's reject lands after B's read, in another transaction
             interleaved.append(True)
-            repository.review_item(engine, item_id, "审核员甲", "status", "rejected", accepted["version"])
+            repository.review_item(eng, item_id, "审核员甲", "status", "rejected", accepted["version"])
         return row
 
     monkeypatch.setattr(repository._Action, "load", load_then_a_rejects)
     with pytest.raises(StaleVersion) as refused:
-        repository.review_item(engine, item["id"], "审核员乙", "status", "accepted", accepted["version"])
+        repository.review_item(eng, item["id"], "审核员乙", "status", "accepted", accepted["version"])
     assert refused.value.current["status"] == "rejected"
-    assert repository.get_item(engine, item["id"])["status"] == "rejected"
+    assert repository.get_item(eng, item["id"])["status"] == "rejected"

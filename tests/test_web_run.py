@@ -17,7 +17,7 @@ from http.cookiejar import CookieJar
 from pathlib import Path
 
 import pytest
-from test_web_browser import free_port
+from web_site import free_port
 
 from conftest import ROOT
 

@@ -5,7 +5,14 @@ session and copied for each test, so that every test starts from the same store.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -72,3 +79,41 @@ def site_fixture(site_template, tmp_path, monkeypatch) -> Path:
 
 def documents_by_file(engine) -> dict[str, dict]:
     return {d["file"]: d for d in repository.list_documents(engine)}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def serving(**settings: str):
+    """A real `docanalyzer serve` process on a free port over the site's store, with ``settings``
+    (``DOCANALYZER_<NAME>``) of its own; yields its base URL and stops it afterwards."""
+    port = free_port()
+    env = {**os.environ, **{f"DOCANALYZER_{k.upper()}": v for k, v in settings.items()}}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "docanalyzer", "serve", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            urllib.request.urlopen(base + "/login", timeout=2)
+            break
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                pytest.fail(f"the server did not start:\n{process.stdout.read()}")
+            time.sleep(0.2)
+    try:
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
