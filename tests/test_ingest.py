@@ -9,6 +9,7 @@ import hashlib
 import json
 import os
 import random
+import re
 import shutil
 import signal
 import subprocess
@@ -174,6 +175,43 @@ def test_ignored_names_and_free_names(tmp_path):
     assert free_name(tmp_path, "a.pdf", ".error.txt") == tmp_path / "a-3.pdf"  # its note's name is taken
 
 
+def test_the_terminal_lines_are_chinese_and_the_log_keeps_english_events(tmp_path, capsys):
+    from docanalyzer.ingest.progress import SKIPPED, Reporter
+
+    reporter = Reporter(tmp_path / "logs" / "docanalyzer.jsonl", "正在导入", total=3)
+    reporter.event("queued", file="a.pdf", sha256="0" * 64, document_id=1)
+    reporter.event("done", file="a.pdf", sha256="0" * 64, document_id=1, items=12, seconds=1.5)
+    reporter.event("resumed", file="b.docx", sha256="1" * 64, document_id=2)
+    reporter.event("returned", file="b.docx", sha256="1" * 64)
+    reporter.event("skipped", file="c.py", reason="type")
+    reporter.event("stopping", level="warning", force=False)
+    reporter.event("stopping", level="warning", force=True)
+    assert reporter.summary().startswith("完成 1 · 失败 0 · 重复 0 · 排队 0 · 处理中 0 · ")
+    reporter.close()
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[:6] == [
+        "完成      a.pdf：12 个事项，文档 #1（1.5 秒）",
+        "继续      b.docx：停止前已接收，现在分析",
+        "退回      b.docx：尚未开始分析，留待下次运行",
+        f"跳过      c.py：{SKIPPED['type']}",
+        "正在停止：先处理完正在分析的文件（再次停止则立即结束）",
+        "正在停止：立即停止",
+    ]
+    assert re.fullmatch(r"完成 1，失败 0，重复 0，跳过 1（[\d.]+ 份/分钟）", lines[6])
+    log = [json.loads(line) for line in (tmp_path / "logs" / "docanalyzer.jsonl").read_text().splitlines()]
+    assert [r["event"] for r in log] == [
+        "queued",
+        "done",
+        "resumed",
+        "returned",
+        "skipped",
+        "stopping",
+        "stopping",
+        "stopped",
+    ]
+    assert log[-1]["done"] == 1 and log[-1]["skipped"] == 1
+
+
 def test_a_file_is_taken_only_once_it_has_stopped_changing(tmp_path):
     tracker = Tracker(delay=0.5)
     path = tmp_path / "growing.pdf"
@@ -218,19 +256,23 @@ def test_watch_once_takes_what_was_dropped_while_it_was_down(site, corpus):
     duplicate = site.data / "duplicates" / "same bytes again.pdf"
     assert duplicate.read_bytes() == corpus[0].read_bytes()
     note = (site.data / "duplicates" / "same bytes again.pdf.note.txt").read_text(encoding="utf-8")
-    assert corpus[0].name in note and "not analysed" in note
+    assert corpus[0].name in note and "没有再次分析" in note
+    assert f"sha256：{sha(corpus[0])}" in note and "来源：" in note
     # the broken file: failed, with why and what to do beside it; the others went on
     failed = repository.list_documents(engine, "failed")
     assert [d["file"] for d in failed] == ["broken.pdf"]
     error = (site.data / "failed" / "broken.pdf.error.txt").read_text(encoding="utf-8")
-    assert "Why:" in error and "What to do:" in error and "[E10" not in error.splitlines()[0]
+    assert "原因：" in error and "处理办法：" in error and "[E10" not in error.splitlines()[0]
+    assert "存储副本：" in error and "来源：" in error
     assert (site.data / "failed" / "broken.pdf").is_file()
     assert "broken.pdf: [E10" in result.stderr and "Traceback" not in result.stderr
     # ignored files stay untouched; everything else has left the inbox; nothing was lost
     assert sorted(p.name for p in site.inbox.rglob("*") if p.is_file()) == ["upload.tmp", "~$doc001.docx"]
     stored = {p.name.split(".")[0] for p in (site.data / "files").rglob("*.*")}
     assert stored == {d["sha256"] for d in done + failed}
-    assert "done 7, failed 1, duplicates 1" in result.stdout
+    assert "完成 7，失败 1，重复 1" in result.stdout
+    line = rf"^重复 +same bytes again\.pdf：与文档 #\d+（{re.escape(corpus[0].name)}）内容完全相同$"
+    assert re.search(line, result.stdout, re.M)
     assert {e["event"] for e in site.events()} >= {
         "started",
         "queued",
@@ -294,7 +336,7 @@ def test_the_time_limit_stops_a_file_that_takes_too_long(tmp_path, corpus, big_p
     started = time.monotonic()
     result = site.once()
     assert time.monotonic() - started < 60
-    assert "huge_report.pdf: [E501]" in result.stderr and "time limit of 2 s" in result.stderr
+    assert "huge_report.pdf: [E501]" in result.stderr and "超过了 2 秒的时间上限" in result.stderr
     failed = repository.list_documents(site.engine(), "failed")
     assert [d["file"] for d in failed] == ["huge_report.pdf"]
     error = (site.data / "failed" / "huge_report.pdf.error.txt").read_text(encoding="utf-8")
@@ -307,7 +349,7 @@ def test_a_memory_limit_too_low_for_a_worker_is_one_clear_line(tmp_path, corpus)
     shutil.copy(corpus[0], site.inbox)
     result = site.run("watch", str(site.inbox), "--once")
     assert result.returncode == 1
-    assert "[E500] worker processes cannot start" in result.stderr and "MEMORY_LIMIT" in result.stderr
+    assert "[E500] 工作进程无法启动" in result.stderr and "DOCANALYZER_MEMORY_LIMIT_MB" in result.stderr
     assert "Traceback" not in result.stderr
     assert (site.inbox / corpus[0].name).exists()  # nothing processed, nothing lost
 
@@ -375,7 +417,10 @@ def test_ingest_analyses_files_and_folders_and_leaves_them_where_they_are(site, 
         sha(p) for p in corpus[:4]
     )
     again = site.run("ingest", single)
-    assert again.returncode == 0 and "duplicate" in again.stdout
+    assert again.returncode == 0 and re.search(
+        rf"^重复 +{re.escape(Path(single).name)}：", again.stdout, re.M
+    )
+    assert "完成 0，失败 0，重复 1" in again.stdout
     assert len(repository.list_documents(engine, "done")) == 4
 
 
@@ -386,9 +431,7 @@ def test_leave_in_place_processes_each_file_once_across_runs(tmp_path, corpus):
     site.once()
     second = site.once()
     assert sorted(p.name for p in site.inbox.iterdir()) == sorted(p.name for p in corpus[:2])
-    assert (
-        "done 0, failed 0, duplicates 0" in second.stdout and second.stdout.count("already in the store") == 2
-    )
+    assert "完成 0，失败 0，重复 0" in second.stdout and second.stdout.count("已在库中，不再处理") == 2
     engine = site.engine()
     assert len(repository.list_documents(engine, "done")) == 2
     assert not (site.data / "archive").exists()
@@ -407,14 +450,14 @@ def test_watch_stores_into_postgresql(tmp_path, corpus, postgres_url):  # noqa: 
 
 def test_bad_folders_and_a_second_watcher_are_one_clear_line(site, corpus):
     missing = site.run("watch", str(site.root / "nope"))
-    assert missing.returncode == 1 and "is not a folder" in missing.stderr
+    assert missing.returncode == 1 and "nope 不存在" in missing.stderr
     inside = run_cli(
         "watch", str(site.root), "--once", env={**site.env, "DOCANALYZER_DATA_DIR": str(site.inbox / "d")}
     )
-    assert inside.returncode == 1 and "lies inside the inbox" in inside.stderr
+    assert inside.returncode == 1 and "位于收件箱" in inside.stderr and "之内" in inside.stderr
     site.start()
     second = site.run("watch", str(site.inbox), "--once")
-    assert second.returncode == 1 and "is in use by docanalyzer pid" in second.stderr
+    assert second.returncode == 1 and "正被另一个进程占用（docanalyzer pid" in second.stderr
     for result in (missing, inside, second):
         assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
 
@@ -488,7 +531,7 @@ def test_a_duplicate_left_in_place_does_not_stop_later_runs(site, corpus):
     again = Path(shutil.copy(corpus[0], site.root / "copy of it.pdf"))
     assert site.run("ingest", str(first)).returncode == 0
     duplicate = site.run("ingest", str(again))
-    assert duplicate.returncode == 0 and "duplicate" in duplicate.stdout
+    assert duplicate.returncode == 0 and re.search(r"^重复 +copy of it\.pdf：", duplicate.stdout, re.M)
     after = site.run("ingest", str(later))
     assert after.returncode == 0, after.stderr
     shutil.copy(corpus[2], site.inbox)
@@ -520,15 +563,17 @@ def test_ingest_of_a_folder_skips_what_it_does_not_read(site, corpus):
     result = site.run("ingest", str(folder))
 
     assert result.returncode == 0, result.stderr
-    assert "done 1, failed 0, duplicates 0, skipped 3" in result.stdout
-    assert "build.py" in result.stdout and result.stderr.strip() == ""
+    assert "完成 1，失败 0，重复 0，跳过 3" in result.stdout
+    assert re.search(r"^跳过 +build\.py：不是本工具读取的文件类型", result.stdout, re.M)
+    assert result.stderr.strip() == ""
     assert [d["sha256"] for d in repository.list_documents(site.engine())] == [sha(corpus[0])]
     named = site.run("ingest", str(folder / "build.py"))  # named on the command line: it fails, clearly
     assert named.returncode == 1 and "build.py: [E101]" in named.stderr and "Traceback" not in named.stderr
     shutil.copy(folder / "build.py", site.inbox)  # in the inbox: staff learn why it was not taken
     site.once()
     assert (site.data / "failed" / "build.py").is_file()
-    assert ".py" in (site.data / "failed" / "build.py.error.txt").read_text(encoding="utf-8").splitlines()[2]
+    reason = (site.data / "failed" / "build.py.error.txt").read_text(encoding="utf-8").splitlines()[2]
+    assert reason.startswith("原因：") and ".py" in reason
 
 
 def test_links_in_the_inbox_are_refused_and_never_followed(site, corpus, tmp_path):
@@ -557,7 +602,7 @@ def test_links_in_the_inbox_are_refused_and_never_followed(site, corpus, tmp_pat
         moved = site.data / "failed" / name
         assert moved.is_symlink() and os.readlink(moved) == str(target)  # the link itself, not its target
         reason = (site.data / "failed" / f"{name}.error.txt").read_text(encoding="utf-8")
-        assert "符号链接" in reason
+        assert "原因：" in reason and "符号链接" in reason and "处理办法：" in reason
     assert {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in before} == before
     assert list(site.inbox.iterdir()) == []
 
@@ -574,7 +619,7 @@ def test_links_in_the_inbox_are_refused_and_never_followed(site, corpus, tmp_pat
     (folder / "报告.txt").symlink_to(secret)
     (folder / "共享").symlink_to(outside, target_is_directory=True)
     walked = site.run("ingest", str(folder))
-    assert walked.returncode == 0 and "skipped 2" in walked.stdout, walked.stdout + walked.stderr
+    assert walked.returncode == 0 and "，跳过 2" in walked.stdout, walked.stdout + walked.stderr
     assert len(repository.list_documents(engine)) == 1
     assert {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in before} == before
 

@@ -132,9 +132,9 @@ class Pool:
             if w.task is not None and now - w.started > self.time_limit:
                 w.proc.kill()
                 over = TimeLimit(
-                    f"analysing it took longer than the time limit of {self.time_limit:g} s",
-                    "If the file is genuine, raise DOCANALYZER_TIME_LIMIT_S and drop it in again; "
-                    "otherwise open it in its program and export it again.",
+                    f"分析用时超过了 {self.time_limit:g} 秒的时间上限",
+                    "如果文件本身没有问题，请调高 DOCANALYZER_TIME_LIMIT_S 后重新导入；"
+                    "否则请用原程序打开并重新导出。",
                     w.task["name"],
                 )
                 outcomes.extend(self._replace(w, over))
@@ -148,9 +148,9 @@ class Pool:
         how = _how(w.proc.wait())
         name = w.task["name"] if w.task else None
         return WorkerDied(
-            f"the worker process analysing it stopped ({how}); the file may be damaged or hostile, "
-            f"or need more memory than the {self.memory_mb} MB limit",
-            "Open it in its program and export it again, or raise DOCANALYZER_MEMORY_LIMIT_MB.",
+            f"分析它的工作进程意外终止（{how}）：文件可能已损坏或被恶意构造，"
+            f"也可能所需内存超过了 {self.memory_mb} MB 的上限",
+            "请用原程序打开并重新导出，或调高 DOCANALYZER_MEMORY_LIMIT_MB。",
             name,
         )
 
@@ -169,9 +169,9 @@ class Pool:
             self.start_failures += 1
             if self.start_failures >= START_FAILURES_ALLOWED:
                 raise IngestError(
-                    f"worker processes cannot start (the last one ended with {_how(w.proc.returncode)})",
-                    f"See {self.log_path}; a memory limit too low for the libraries "
-                    "(DOCANALYZER_MEMORY_LIMIT_MB) is the usual cause",
+                    f"工作进程无法启动（最后一个以{_how(w.proc.returncode)} 结束）",
+                    f"请查看 {self.log_path}；常见原因是内存上限 DOCANALYZER_MEMORY_LIMIT_MB "
+                    "太低，不够加载所需的库。",
                 )
         self.workers.append(self._spawn())
         return outcomes
@@ -194,4 +194,4 @@ class Pool:
 
 
 def _how(returncode: int) -> str:
-    return f"signal {signal.Signals(-returncode).name}" if returncode < 0 else f"exit code {returncode}"
+    return f"信号 {signal.Signals(-returncode).name}" if returncode < 0 else f"退出状态 {returncode}"

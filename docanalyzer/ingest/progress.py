@@ -25,11 +25,27 @@ from docanalyzer.readers import READERS
 
 FINAL = ("done", "failed", "duplicate", "known", "skipped", "unreadable")  # events that settle one file
 SKIPPED = {  # why ingest left a file alone
-    "taken": "given twice",
-    "gone": "no longer there",
+    "taken": "重复给出",
+    "gone": "文件已不在原处",
     "link": "符号链接，不读取（请给出文件本身）",
     "type": "不是本工具读取的文件类型（" + "、".join(READERS) + "）",
 }
+LABELS = {  # what the terminal calls each event and count
+    "done": "完成",
+    "failed": "失败",
+    "duplicate": "重复",
+    "known": "已处理",
+    "skipped": "跳过",
+    "unreadable": "无法读取",
+    "resumed": "继续",
+    "returned": "退回",
+}
+
+
+def _label(name: str) -> str:
+    """The event's Chinese label padded to five characters' width (each takes two columns)."""
+    label = LABELS[name]
+    return label + " " * (10 - 2 * len(label))
 
 
 class Reporter:
@@ -61,8 +77,8 @@ class Reporter:
     def summary(self) -> str:
         c, s = self.counts, self.state
         return (
-            f"done {c['done']} · failed {c['failed']} · duplicates {c['duplicate']} · "
-            f"queued {s['queued'] + s['waiting']} · working {s['working']} · {self.rate():.1f}/min"
+            f"完成 {c['done']} · 失败 {c['failed']} · 重复 {c['duplicate']} · "
+            f"排队 {s['queued'] + s['waiting']} · 处理中 {s['working']} · {self.rate():.1f} 份/分钟"
         )
 
     def event(self, name: str, level: str = "info", **fields) -> None:
@@ -91,22 +107,25 @@ class Reporter:
     @staticmethod
     def _line(name: str, f: dict) -> str | None:
         if name == "done":
-            return f"done      {f['file']}: {f['items']} items, document #{f['document_id']} ({f['seconds']:.1f} s)"
+            return (
+                f"{_label(name)}{f['file']}：{f['items']} 个事项，文档 #{f['document_id']}"
+                f"（{f['seconds']:.1f} 秒）"
+            )
         if name in ("failed", "unreadable"):
-            return f"{name:<9} {f['error']}"
+            return f"{_label(name)}{f['error']}"
         if name == "duplicate":
-            return f"duplicate {f['file']}: same bytes as document #{f['document_id']} ({f['of']})"
+            return f"{_label(name)}{f['file']}：与文档 #{f['document_id']}（{f['of']}）内容完全相同"
         if name == "known":
-            return f"known     {f['file']}: already in the store"
+            return f"{_label(name)}{f['file']}：已在库中，不再处理"
         if name == "skipped":
-            return f"skipped   {f['file']}: {SKIPPED[f['reason']]}"
+            return f"{_label(name)}{f['file']}：{SKIPPED[f['reason']]}"
         if name == "resumed":
-            return f"resumed   {f['file']}: claimed before a stop, analysing it now"
+            return f"{_label(name)}{f['file']}：停止前已接收，现在分析"
         if name == "returned":
-            return f"returned  {f['file']}: not started, left for the next run"
+            return f"{_label(name)}{f['file']}：尚未开始分析，留待下次运行"
         if name == "stopping":
-            return "stopping: " + (
-                "now" if f.get("force") else "finishing the files in progress (again to stop now)"
+            return "正在停止：" + (
+                "立即停止" if f.get("force") else "先处理完正在分析的文件（再次停止则立即结束）"
             )
         return None
 
@@ -119,9 +138,9 @@ class Reporter:
         if summary:
             c = self.counts
             print(
-                f"done {c['done']}, failed {c['failed']}, duplicates {c['duplicate']}"
-                + "".join(f", {name} {c[name]}" for name in ("skipped", "unreadable") if c[name])
-                + f" ({self.rate():.1f} documents/minute)",
+                f"完成 {c['done']}，失败 {c['failed']}，重复 {c['duplicate']}"
+                + "".join(f"，{LABELS[name]} {c[name]}" for name in ("skipped", "unreadable") if c[name])
+                + f"（{self.rate():.1f} 份/分钟）",
                 flush=True,
             )
             self.event("stopped", **dict(c))

@@ -79,10 +79,10 @@ class Ingestor:
             fcntl.flock(self._lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError as e:
             self._lock_file.seek(0)
-            holder = self._lock_file.read().strip() or "another process"
+            holder = self._lock_file.read().strip()
             raise IngestError(
-                f"the data directory {self.data_dir} is in use by {holder}",
-                "Stop that watcher or ingest first, or drop the files into its inbox.",
+                f"数据目录 {self.data_dir} 正被另一个进程占用" + (f"（{holder}）" if holder else ""),
+                "请先停止那个监视或导入进程，或把文件放入它监视的收件箱。",
             ) from e
         self._lock_file.truncate(0)
         self._lock_file.write(f"docanalyzer pid {os.getpid()}")
@@ -156,7 +156,7 @@ class Ingestor:
         except StillChanging:
             return "changing"
         except OSError as e:  # e.g. no permission: say so; the watcher tries again at its next rescan
-            error = InputError(f"the file cannot be read ({e.strerror})", "Check its permissions.", path.name)
+            error = InputError(f"无法读取该文件（{e.strerror}）", "请检查文件的访问权限。", path.name)
             self.reporter.event("unreadable", level="error", file=path.name, error=error.message)
             return "unreadable"
         if sha in self.in_flight:
@@ -198,7 +198,7 @@ class Ingestor:
             destination = free_name(self.data_dir / "failed", entry.name, ".error.txt")
             write_note(
                 destination.with_name(destination.name + ".error.txt"),
-                f"{entry.name} 未被读取。\n\n原因：{error.what}。\n处理：{error.fix}\n\n来自：{entry}\n",
+                f"{entry.name} 未被读取。\n\n原因：{error.what}。\n处理办法：{error.fix}\n\n来源：{entry}\n",
             )
         self.reporter.event(
             "unreadable",
@@ -264,8 +264,8 @@ class Ingestor:
             except SQLAlchemyError as e:  # e.g. text PostgreSQL refuses: this file fails, not the watcher
                 reason = str(getattr(e, "orig", None) or e).strip().splitlines()[0][:160]
                 error = StoreError(
-                    f"the store refused its analysis ({reason})",
-                    "Report it with the file; other files are not affected.",
+                    f"数据库拒绝保存它的分析结果（{reason}）",
+                    "请连同该文件报告此问题；其他文件不受影响。",
                     task["name"],
                 )
                 failed = {"message": error.message, "what": error.what, "fix": error.fix}
@@ -344,20 +344,23 @@ class Ingestor:
     def _note_text(self, entry: dict) -> str:
         doc = repository.get_document(self.engine, entry["document_id"])
         if entry["outcome"] == "duplicate":
+            when = doc["analysed_at"] and datetime.fromisoformat(doc["analysed_at"]).astimezone()
+            analysed = f"，已于 {when:%Y-%m-%d %H:%M} 分析" if when else ""
             return (
-                f"{entry['name']} was not analysed: its bytes are those of document #{doc['id']}, "
-                f"first received as {doc['file']} and analysed {doc['analysed_at'] or ''}.\n"
-                f"Its items are in the store under that document. Nothing needs doing.\n\n"
-                f"Came from: {entry['source_path']}\nsha256: {entry['sha256']}\n"
+                f"{entry['name']} 没有再次分析：它与文档 #{doc['id']} 内容完全相同"
+                f"（该文档最初收到时名为 {doc['file']}{analysed}）。\n"
+                "它的事项已在库中，归在该文档下，无需处理。\n\n"
+                f"来源：{entry['source_path']}\nsha256：{entry['sha256']}\n"
             )
         error = entry.get("error") or {"what": doc["error"], "fix": ""}
+        what = (error["what"] or doc["error"] or "").rstrip("。")
         return (
-            f"{entry['name']} could not be analysed.\n\n"
-            f"Why: {error['what'] or doc['error']}.\n"
-            f"What to do: {error['fix'] or 'See the reason above.'} "
-            "Then drop the file into the inbox again.\n\n"
-            f"Came from: {entry['source_path']}\nsha256: {entry['sha256']}\n"
-            f"Stored copy: {self.data_dir / doc['stored_path']}\n"
+            f"{entry['name']} 未能分析。\n\n"
+            f"原因：{what}。\n"
+            f"处理办法：{error['fix'] or '请按上面的原因处理。'}"
+            "处理后把文件重新放入收件箱。\n\n"
+            f"来源：{entry['source_path']}\nsha256：{entry['sha256']}\n"
+            f"存储副本：{self.data_dir / doc['stored_path']}\n"
         )
 
     # -- the two faces ----------------------------------------------------------------------
@@ -548,15 +551,18 @@ def run_watch(inbox: Path | None, once: bool, poll: bool) -> None:
     if not inbox.exists() and inbox == default.absolute():
         inbox.mkdir(parents=True)
     if not inbox.is_dir():
-        raise IngestError(f"the inbox {inbox} is not a folder", "Create it, or give the folder to watch.")
+        raise IngestError(
+            f"收件箱 {inbox} " + ("不是文件夹" if inbox.exists() else "不存在"),
+            "请先创建该文件夹，或指定要监视的文件夹。",
+        )
     if db.data_dir().is_relative_to(inbox.resolve()):
         raise IngestError(
-            f"the data directory {db.data_dir()} lies inside the inbox {inbox}",
-            "Set DOCANALYZER_DATA_DIR to a folder outside the inbox.",
+            f"数据目录 {db.data_dir()} 位于收件箱 {inbox} 之内",
+            "请把 DOCANALYZER_DATA_DIR 设为收件箱以外的文件夹。",
         )
     stable_s, rescan_s = config.get("stable_s"), config.get("rescan_s")
     poll = poll or config.get("poll")
-    ingestor = open_ingestor(f"watching {inbox}", None, config.get("leave_in_place"))
+    ingestor = open_ingestor(f"正在监视 {inbox}", None, config.get("leave_in_place"))
     watch(ingestor, inbox, once=once, poll=poll, stable_s=stable_s, rescan_s=rescan_s)
 
 
@@ -578,6 +584,6 @@ def run_ingest(paths: list[Path]) -> dict:
                 skipped.append((found, "type"))
             else:
                 files.append((found, path))
-    ingestor = open_ingestor("ingesting", len(files) + len(skipped), leave_in_place=True)
+    ingestor = open_ingestor("正在导入", len(files) + len(skipped), leave_in_place=True)
     ingest(ingestor, files, skipped)
     return dict(ingestor.reporter.counts)

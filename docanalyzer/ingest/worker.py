@@ -70,8 +70,8 @@ def analyse(task: dict, memory_mb: int) -> tuple:
 
     name = task["name"]
     over = MemoryLimit(
-        f"analysing it needs more memory than a worker's limit of {memory_mb} MB",
-        "If the file is genuine, raise DOCANALYZER_MEMORY_LIMIT_MB and drop it in again.",
+        f"分析它所需的内存超过了工作进程 {memory_mb} MB 的上限",
+        "如果文件本身没有问题，请调高 DOCANALYZER_MEMORY_LIMIT_MB 后重新导入。",
         name,
     )
     with tempfile.TemporaryDirectory(prefix="docanalyzer-") as tmp:
@@ -86,8 +86,8 @@ def analyse(task: dict, memory_mb: int) -> tuple:
         except Exception as e:  # a bug, not the file's fault: say so, and keep the trace in the log
             traceback.print_exc()
             bug = InternalError(
-                f"analysing it raised {type(e).__name__}: {str(e)[:160]}",
-                "This is a bug in docanalyzer; report it with the file (see DATA_DIR/logs/workers.log).",
+                f"分析时出现内部错误（{type(e).__name__}: {str(e)[:160]}）",
+                "这是 docanalyzer 的程序缺陷，请连同该文件报告（详见 DATA_DIR/logs/workers.log）。",
                 name,
             )
             return ("error", failure(bug))
