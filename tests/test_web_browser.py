@@ -116,10 +116,10 @@ def test_a_reviewer_works_through_a_document(page, tmp_path):
     page.wait_for_selector(f"#item-{first['id']}.selected")
     page.keyboard.press("3")
     page.wait_for_selector(f"#item-{first['id']} button.chip.active[data-category=education]")
-    history = page.locator(f"#item-{first['id']} .history-list li")
-    history.last.wait_for()
     names = {c["key"]: c["name"] for c in api(page, "/api/taxonomy")}
-    assert f"问题类别：{names[first['category']]} → 教育管理与标本兼治" in history.last.inner_text()
+    change = f"问题类别：{names[first['category']]} → 教育管理与标本兼治"
+    # the list shows 加载中… until the history arrives: wait for the entry itself
+    page.locator(f"#item-{first['id']} .history-list li", has_text=change).last.wait_for()
 
     # u: undo the category change
     page.keyboard.press("u")
